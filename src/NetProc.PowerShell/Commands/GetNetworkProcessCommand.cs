@@ -1,0 +1,20 @@
+using System.Management.Automation;
+using NetProc.Engine;
+
+namespace NetProc.Commands;
+
+/// <summary>Emacs <c>process-list</c> / <c>get-process</c>: the session's processes, all or selected.</summary>
+[Cmdlet(VerbsCommon.Get, "NetworkProcess", DefaultParameterSetName = ByName)]
+[OutputType(typeof(NetProcess))]
+public sealed class GetNetworkProcessCommand : ProcessSelectionCmdlet
+{
+    protected override bool SelectsAllByDefault => true;
+
+    protected override void ProcessRecord()
+    {
+        foreach (var process in SelectProcesses())
+        {
+            WriteObject(process);
+        }
+    }
+}

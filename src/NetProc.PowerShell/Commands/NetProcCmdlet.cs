@@ -1,0 +1,124 @@
+using System.Management.Automation;
+using NetProc.Engine;
+using NetProc.Session;
+
+namespace NetProc.Commands;
+
+/// <summary>What every NetProc cmdlet shares: its runspace's session and error reporting.</summary>
+public abstract class NetProcCmdlet : PSCmdlet
+{
+    private ProcessSession? session;
+
+    protected ProcessSession Session => session ??= ProcessSession.For(this);
+
+    protected void WriteError(NetProcException e) => WriteError(ErrorRecords.From(e));
+
+    protected void ThrowTerminating(NetProcException e) => ThrowTerminatingError(ErrorRecords.From(e));
+}
+
+/// <summary>
+/// Cmdlets that act on existing processes, selected like jobs: <c>-Name</c> (wildcards), <c>-Id</c>, or process
+/// objects from the pipeline. An exact name or Id that matches nothing is an error; a wildcard that matches nothing is not.
+/// </summary>
+public abstract class ProcessSelectionCmdlet : NetProcCmdlet
+{
+    protected const string ByName = "Name";
+    protected const string ById = "Id";
+    protected const string ByObject = "InputObject";
+
+    [Parameter(ParameterSetName = ByName, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(ProcessNameCompleter))]
+    public virtual string[]? Name { get; set; }
+
+    [Parameter(ParameterSetName = ById, Mandatory = true, ValueFromPipelineByPropertyName = true)]
+    public virtual int[]? Id { get; set; }
+
+    [Parameter(ParameterSetName = ByObject, Mandatory = true, Position = 0, ValueFromPipeline = true)]
+    [ValidateNotNull]
+    public virtual NetProcess[]? InputObject { get; set; }
+
+    /// <summary>Whether naming no process means every process (true for queries) or is an error (for actions).</summary>
+    protected virtual bool SelectsAllByDefault => false;
+
+    /// <summary>The selected processes, once each, writing a non-terminating error for each name or Id that matches nothing.</summary>
+    protected IReadOnlyList<NetProcess> SelectProcesses()
+    {
+        var selected = new List<NetProcess>();
+        void Add(NetProcess p)
+        {
+            if (!selected.Contains(p))
+            {
+                selected.Add(p);
+            }
+        }
+
+        switch (ParameterSetName)
+        {
+            case ByObject:
+                foreach (var p in InputObject!)
+                {
+                    Add(p);
+                }
+
+                break;
+            case ById:
+                foreach (int id in Id!)
+                {
+                    if (Session.Table.FindById(id) is { } p)
+                    {
+                        Add(p);
+                    }
+                    else
+                    {
+                        WriteError(ErrorRecords.NotFound($"No process has Id {id}.", id));
+                    }
+                }
+
+                break;
+            default:
+                if (Name is null)
+                {
+                    if (!SelectsAllByDefault)
+                    {
+                        ThrowTerminatingError(new ErrorRecord(
+                            new PSArgumentException("Name the process: give -Name, -Id, or pipe process objects in."),
+                            "ProcessRequired",
+                            ErrorCategory.InvalidArgument,
+                            null));
+                    }
+
+                    foreach (var p in Session.Table.Processes)
+                    {
+                        Add(p);
+                    }
+
+                    break;
+                }
+
+                foreach (string name in Name)
+                {
+                    if (Session.Table.FindByName(name) is { } exact)
+                    {
+                        Add(exact);
+                    }
+                    else if (WildcardPattern.ContainsWildcardCharacters(name))
+                    {
+                        var pattern = new WildcardPattern(name, WildcardOptions.IgnoreCase);
+                        foreach (var p in Session.Table.Processes.Where(p => pattern.IsMatch(p.Name)))
+                        {
+                            Add(p);
+                        }
+                    }
+                    else
+                    {
+                        WriteError(ErrorRecords.NotFound($"No process is named '{name}'.", name));
+                    }
+                }
+
+                break;
+        }
+
+        return selected;
+    }
+}

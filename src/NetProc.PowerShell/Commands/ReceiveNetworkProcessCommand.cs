@@ -1,0 +1,114 @@
+using System.Management.Automation;
+using NetProc.Engine;
+
+namespace NetProc.Commands;
+
+/// <summary>
+/// Reads and empties a process's buffer: text chunks by default, <c>byte[]</c> chunks with <c>-AsByteStream</c>,
+/// whole lines with <c>-Line</c>. <c>-Wait</c> first waits for output, the close, or <c>-Timeout</c>.
+/// </summary>
+[Cmdlet(VerbsCommunications.Receive, "NetworkProcess", DefaultParameterSetName = ByName)]
+[OutputType(typeof(string), typeof(byte[]))]
+public sealed class ReceiveNetworkProcessCommand : ProcessSelectionCmdlet
+{
+    [Parameter]
+    public SwitchParameter Wait { get; set; }
+
+    /// <summary>Seconds to wait (fractions allowed); implies <c>-Wait</c>.</summary>
+    [Parameter]
+    [Alias("TimeoutSec")]
+    [ValidateRange(0, double.MaxValue)]
+    public double? Timeout { get; set; }
+
+    [Parameter]
+    public SwitchParameter AsByteStream { get; set; }
+
+    [Parameter]
+    public SwitchParameter Line { get; set; }
+
+    protected override void BeginProcessing()
+    {
+        if (AsByteStream && Line)
+        {
+            ThrowTerminatingError(new ErrorRecord(
+                new PSArgumentException("-Line reads text; it cannot be combined with -AsByteStream."),
+                "LineWithByteStream",
+                ErrorCategory.InvalidArgument,
+                null));
+        }
+    }
+
+    protected override void ProcessRecord()
+    {
+        var processes = SelectProcesses();
+        if (processes.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var filtered in processes.Where(p => p.Filter is not null && p.Output.ChunkCount == 0))
+        {
+            WriteWarning($"Process {filtered.Name} has a filter: its output goes to the filter, not to its buffer.");
+        }
+
+        if (Wait || Timeout is not null)
+        {
+            Session.WaitUntil(() => processes.Any(p => HasUnread(p) || !p.IsLive), Timeout, this);
+        }
+        else
+        {
+            Session.DeliverPending(WriteWarning);
+        }
+
+        foreach (var process in processes)
+        {
+            Drain(process);
+            Session.ForgetIfDone(process);
+        }
+    }
+
+    private bool HasUnread(NetProcess process) =>
+        Line ? process.Output.ChunkCount > 0 || (!process.IsLive && process.Output.LinePending.Length > 0) : process.Output.ChunkCount > 0;
+
+    private void Drain(NetProcess process)
+    {
+        var buffer = process.Output;
+        while (buffer.TryTake(out var chunk))
+        {
+            var source = chunk!.Source;
+            if (AsByteStream || source.Encoding is null)
+            {
+                WriteObject(chunk.ToArray(), enumerateCollection: false);
+            }
+            else if (Line)
+            {
+                WriteLines(buffer, source.Decode(chunk));
+            }
+            else if (source.Decode(chunk) is { Length: > 0 } text)
+            {
+                WriteObject(text);
+            }
+        }
+
+        // The last line of a closed process has no newline to end it.
+        if (Line && !process.IsLive && buffer.LinePending.Length > 0)
+        {
+            WriteObject(buffer.LinePending);
+            buffer.LinePending = string.Empty;
+        }
+    }
+
+    private void WriteLines(ProcessBuffer buffer, string text)
+    {
+        string pending = buffer.LinePending + text;
+        int start = 0;
+        for (int newline = pending.IndexOf('\n'); newline >= 0; newline = pending.IndexOf('\n', start))
+        {
+            int end = newline > start && pending[newline - 1] == '\r' ? newline - 1 : newline;
+            WriteObject(pending[start..end]);
+            start = newline + 1;
+        }
+
+        buffer.LinePending = pending[start..];
+    }
+}

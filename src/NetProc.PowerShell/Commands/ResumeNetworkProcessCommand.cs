@@ -1,0 +1,29 @@
+using System.Management.Automation;
+using NetProc.Engine;
+
+namespace NetProc.Commands;
+
+/// <summary>Emacs <c>continue-process</c>: reads again; harmless on a process that is not suspended.</summary>
+[Cmdlet(VerbsLifecycle.Resume, "NetworkProcess", DefaultParameterSetName = ByName, SupportsShouldProcess = true)]
+[OutputType(typeof(NetProcess))]
+public sealed class ResumeNetworkProcessCommand : ProcessSelectionCmdlet
+{
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        foreach (var process in SelectProcesses())
+        {
+            if (ShouldProcess(process.Name, "Resume"))
+            {
+                process.Resume();
+            }
+
+            if (PassThru)
+            {
+                WriteObject(process);
+            }
+        }
+    }
+}

@@ -1,0 +1,123 @@
+using System.Management.Automation;
+using NetProc.Engine;
+
+namespace NetProc.Commands;
+
+/// <summary>
+/// Emacs <c>process-send-string</c> and <c>process-send-eof</c>: sends text (in the process's encoding) or bytes,
+/// in order, waiting until written; callbacks run while a full socket buffer makes it wait.
+/// </summary>
+[Cmdlet(VerbsCommunications.Send, "NetworkProcess", DefaultParameterSetName = ByName)]
+[OutputType(typeof(void))]
+public sealed class SendNetworkProcessCommand : ProcessSelectionCmdlet
+{
+    private readonly List<byte> pendingBytes = new();
+    private IReadOnlyList<NetProcess>? targets;
+
+    /// <summary>A string, a <c>byte[]</c>, or anything else (sent as its string form). Piped bytes are sent together.</summary>
+    [Parameter(Position = 1, ValueFromPipeline = true)]
+    [AllowNull]
+    public object? Data { get; set; }
+
+    /// <summary>After the data, half-closes the connection: nothing more is sent, input keeps arriving.</summary>
+    [Parameter]
+    public SwitchParameter Eof { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        targets ??= SelectProcesses();
+        if (!MyInvocation.BoundParameters.ContainsKey(nameof(Data)))
+        {
+            return;
+        }
+
+        object? item = Data is PSObject ps ? ps.BaseObject : Data;
+        switch (item)
+        {
+            case null:
+                WriteError(new NetProcException(NetProcError.InvalidData, "There is no data to send: the value is null.", null));
+                return;
+            case byte single:
+                pendingBytes.Add(single);
+                return;
+        }
+
+        FlushPendingBytes();
+        foreach (var process in targets)
+        {
+            byte[] bytes = item switch
+            {
+                byte[] raw => raw,
+                string text => process.EncodeText(text),
+                _ => process.EncodeText(LanguagePrimitives.ConvertTo<string>(item)),
+            };
+            Send(process, bytes, eof: false);
+        }
+    }
+
+    protected override void EndProcessing()
+    {
+        targets ??= SelectProcesses();
+        FlushPendingBytes();
+        if (Eof)
+        {
+            foreach (var process in targets)
+            {
+                Send(process, Array.Empty<byte>(), eof: true);
+            }
+        }
+        else if (!MyInvocation.BoundParameters.ContainsKey(nameof(Data)) && !MyInvocation.ExpectingInput)
+        {
+            WriteError(new NetProcException(NetProcError.InvalidData, "Give -Data to send, pipe it in, or use -Eof.", null));
+        }
+    }
+
+    private void FlushPendingBytes()
+    {
+        if (pendingBytes.Count == 0)
+        {
+            return;
+        }
+
+        byte[] bytes = pendingBytes.ToArray();
+        pendingBytes.Clear();
+        foreach (var process in targets!)
+        {
+            Send(process, bytes, eof: false);
+        }
+    }
+
+    private void Send(NetProcess process, byte[] bytes, bool eof)
+    {
+        if (process is not NetworkProcess network)
+        {
+            WriteError(new NetProcException(NetProcError.ProcessNotRunning, $"Process {process.Name} cannot send.", process));
+            return;
+        }
+
+        if (network.Status == ProcessStatus.Connect)
+        {
+            // Emacs waits for a connection in progress, then sends or fails.
+            Session.WaitUntil(() => network.Status != ProcessStatus.Connect, null, this);
+        }
+
+        try
+        {
+            var sent = network.SendAsync(bytes, eof);
+            if (!sent.IsCompleted)
+            {
+                sent.ContinueWith(_ => Session.Table.Activity.Set(), TaskScheduler.Default);
+                Session.WaitUntil(() => sent.IsCompleted, null, this);
+            }
+
+            if (sent.Exception?.InnerException is NetProcException failed)
+            {
+                WriteError(failed);
+            }
+        }
+        catch (NetProcException e)
+        {
+            WriteError(e);
+        }
+    }
+}

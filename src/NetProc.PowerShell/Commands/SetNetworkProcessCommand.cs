@@ -1,0 +1,96 @@
+using System.Collections;
+using System.Management.Automation;
+using System.Text;
+using NetProc.Engine;
+using NetProc.Session;
+
+namespace NetProc.Commands;
+
+/// <summary>Emacs <c>set-process-filter</c>, <c>-sentinel</c>, <c>-buffer</c>, <c>-plist</c>, <c>-coding-system</c>, <c>-query-on-exit-flag</c>.</summary>
+[Cmdlet(VerbsCommon.Set, "NetworkProcess", DefaultParameterSetName = ByName, SupportsShouldProcess = true)]
+[OutputType(typeof(NetProcess))]
+public sealed class SetNetworkProcessCommand : ProcessSelectionCmdlet
+{
+    /// <summary>The new filter; <c>$null</c> sends output to the buffer again.</summary>
+    [Parameter]
+    [AllowNull]
+    public ScriptBlock? Filter { get; set; }
+
+    [Parameter]
+    [AllowNull]
+    public ScriptBlock? Sentinel { get; set; }
+
+    /// <summary>A buffer name; <c>$null</c> or empty keeps output with the process itself.</summary>
+    [Parameter]
+    [AllowNull]
+    [AllowEmptyString]
+    public string? Buffer { get; set; }
+
+    [Parameter]
+    [AllowNull]
+    public Hashtable? Plist { get; set; }
+
+    [Parameter]
+    [EncodingArgument]
+    [ArgumentCompleter(typeof(EncodingCompleter))]
+    public Encoding? Encoding { get; set; }
+
+    [Parameter]
+    public bool QueryOnExit { get; set; }
+
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        foreach (var process in SelectProcesses())
+        {
+            if (ShouldProcess(process.Name, "Set " + string.Join(", ", MyInvocation.BoundParameters.Keys.Where(IsSetting))))
+            {
+                Apply(process);
+            }
+
+            if (PassThru)
+            {
+                WriteObject(process);
+            }
+        }
+    }
+
+    private static bool IsSetting(string parameter) =>
+        parameter is nameof(Filter) or nameof(Sentinel) or nameof(Buffer) or nameof(Plist) or nameof(Encoding) or nameof(QueryOnExit);
+
+    private void Apply(NetProcess process)
+    {
+        var bound = MyInvocation.BoundParameters;
+        if (bound.ContainsKey(nameof(Filter)))
+        {
+            process.Filter = Filter;
+        }
+
+        if (bound.ContainsKey(nameof(Sentinel)))
+        {
+            process.Sentinel = Sentinel;
+        }
+
+        if (bound.ContainsKey(nameof(Buffer)))
+        {
+            process.SetBuffer(string.IsNullOrEmpty(Buffer) ? null : Session.Table.AttachBuffer(Buffer));
+        }
+
+        if (bound.ContainsKey(nameof(Plist)))
+        {
+            process.Plist = Plist ?? new Hashtable();
+        }
+
+        if (Encoding is not null)
+        {
+            process.Encoding = EncodingArgumentAttribute.ForEngine(Encoding);
+        }
+
+        if (bound.ContainsKey(nameof(QueryOnExit)))
+        {
+            process.QueryOnExit = QueryOnExit;
+        }
+    }
+}

@@ -1,0 +1,29 @@
+using System.Management.Automation;
+using NetProc.Engine;
+
+namespace NetProc.Commands;
+
+/// <summary>Emacs <c>stop-process</c>: stops reading; the peer's data waits in the kernel, its close is noticed after resume.</summary>
+[Cmdlet(VerbsLifecycle.Suspend, "NetworkProcess", DefaultParameterSetName = ByName, SupportsShouldProcess = true)]
+[OutputType(typeof(NetProcess))]
+public sealed class SuspendNetworkProcessCommand : ProcessSelectionCmdlet
+{
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        foreach (var process in SelectProcesses())
+        {
+            if (ShouldProcess(process.Name, "Suspend"))
+            {
+                process.Suspend();
+            }
+
+            if (PassThru)
+            {
+                WriteObject(process);
+            }
+        }
+    }
+}

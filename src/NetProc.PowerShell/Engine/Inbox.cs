@@ -1,0 +1,129 @@
+using System.Net;
+
+namespace NetProc.Engine;
+
+/// <summary>Bytes as they arrived in one read (or one datagram), with where and when they came from.</summary>
+public sealed class Chunk
+{
+    internal Chunk(NetProcess source, byte[] data, int count, EndPoint? from)
+    {
+        Source = source;
+        Data = data;
+        Count = count;
+        From = from;
+        Received = DateTime.Now;
+    }
+
+    public NetProcess Source { get; }
+
+    /// <summary>The array the bytes sit in; only the first <see cref="Count"/> bytes belong to the chunk.</summary>
+    internal byte[] Data { get; }
+
+    public int Count { get; }
+
+    public EndPoint? From { get; }
+
+    public DateTime Received { get; }
+
+    internal ReadOnlySpan<byte> Span => Data.AsSpan(0, Count);
+
+    /// <summary>The bytes as an array of their own, copied only when the read array holds more.</summary>
+    public byte[] ToArray() => Count == Data.Length ? Data : Data.AsSpan(0, Count).ToArray();
+}
+
+/// <summary>A status change found by a socket thread, applied in arrival order on the pipeline thread.</summary>
+public sealed class StatusChange
+{
+    public StatusChange(ProcessStatus status, object exitStatus, string message, Exception? error = null)
+    {
+        Status = status;
+        ExitStatus = exitStatus;
+        Message = message;
+        Error = error;
+    }
+
+    public ProcessStatus Status { get; }
+
+    public object ExitStatus { get; }
+
+    /// <summary>The Emacs sentinel text, e.g. <c>"connection broken by remote peer\n"</c>.</summary>
+    public string Message { get; }
+
+    public Exception? Error { get; }
+}
+
+/// <summary>
+/// What socket threads hand to the pipeline thread: chunks and status changes of one process in arrival order.
+/// Socket threads only add; the pipeline thread only takes. A held inbox (suspended process) gives nothing.
+/// </summary>
+internal sealed class Inbox
+{
+    private readonly Queue<object> items = new();
+    private bool held;
+    private bool scheduled;
+
+    /// <summary>Adds an item; true when the process must be put on its table's ready list.</summary>
+    public bool Add(object item)
+    {
+        lock (items)
+        {
+            items.Enqueue(item);
+            return Schedule();
+        }
+    }
+
+    /// <summary>Takes the oldest item unless the inbox is empty or held.</summary>
+    public bool TryTake(out object? item)
+    {
+        lock (items)
+        {
+            if (held || items.Count == 0)
+            {
+                scheduled = false;
+                item = null;
+                return false;
+            }
+
+            item = items.Dequeue();
+            return true;
+        }
+    }
+
+    public void Hold()
+    {
+        lock (items)
+        {
+            held = true;
+        }
+    }
+
+    /// <summary>Releases a hold; true when items wait and the process must be put on the ready list.</summary>
+    public bool Release()
+    {
+        lock (items)
+        {
+            held = false;
+            return items.Count > 0 && Schedule();
+        }
+    }
+
+    /// <summary>Forgets what is left: the process was closed locally and its socket data is discarded, as Emacs does.</summary>
+    public void Clear()
+    {
+        lock (items)
+        {
+            items.Clear();
+        }
+    }
+
+    private bool Schedule()
+    {
+        if (held || scheduled)
+        {
+            return false;
+        }
+
+        scheduled = true;
+        return true;
+    }
+}

@@ -1,0 +1,36 @@
+namespace NetProc.Engine;
+
+/// <summary>Stable identities of the errors the engine reports; the bridge turns each into an ErrorId.</summary>
+public enum NetProcError
+{
+    ConnectionRefused,
+    ConnectTimeout,
+    ConnectFailed,
+    HostNotFound,
+    UnknownService,
+    InvalidEndpoint,
+    InvalidName,
+    AddressInUse,
+    AccessDenied,
+    ProcessNotFound,
+    ProcessNotRunning,
+    OutputClosed,
+    SendFailed,
+    InvalidData,
+    InvalidEncoding,
+}
+
+/// <summary>An error the user caused or the network reported, with the value that caused it.</summary>
+public sealed class NetProcException : Exception
+{
+    public NetProcException(NetProcError error, string message, object? target = null, Exception? inner = null)
+        : base(message, inner)
+    {
+        Error = error;
+        Target = target;
+    }
+
+    public NetProcError Error { get; }
+
+    public object? Target { get; }
+}

@@ -1,0 +1,247 @@
+using System.Buffers;
+using System.Collections;
+using System.Net;
+using System.Text;
+
+namespace NetProc.Engine;
+
+/// <summary>
+/// A process object: one network connection, server or serial port in a session's table.
+/// Socket threads only add to its inbox; every property a user sees changes on the pipeline thread.
+/// </summary>
+public abstract class NetProcess
+{
+    /// <summary>How many bytes a process may hold read but not yet consumed before its reads pause.</summary>
+    public const int ReceiveWindow = 1 << 20;
+
+    private readonly object readGate = new();
+    private TaskCompletionSource? readPermission;
+    private long unconsumed;
+    private long bytesReceived;
+    private long bytesSent;
+    private Encoding? encoding;
+    private Decoder? decoder;
+    private ProcessBuffer? buffer;
+
+    protected NetProcess(ProcessTable table, ProcessType type, ProcessKind kind)
+    {
+        Table = table;
+        Type = type;
+        Kind = kind;
+        Output = new ProcessBuffer(null);
+        Encoding = new UTF8Encoding(false);
+        Created = DateTime.Now;
+    }
+
+    public int Id { get; internal set; }
+
+    public string Name { get; internal set; } = string.Empty;
+
+    public ProcessType Type { get; }
+
+    public ProcessKind Kind { get; }
+
+    public ProcessProtocol Protocol { get; protected init; }
+
+    public ProcessFamily Family { get; protected set; }
+
+    public ProcessStatus Status { get; internal set; }
+
+    public bool Stopped { get; private set; }
+
+    /// <summary>True while the process can still send or receive (Emacs <c>process-live-p</c>).</summary>
+    public bool IsLive => Status is ProcessStatus.Connect or ProcessStatus.Open or ProcessStatus.Listen;
+
+    /// <summary>The host as the user gave it (Emacs keeps <c>:host</c> unresolved).</summary>
+    public string? Host { get; protected init; }
+
+    /// <summary>The service as the user gave it for clients; the real port for servers.</summary>
+    public object? Service { get; protected set; }
+
+    public EndPoint? LocalEndPoint { get; protected set; }
+
+    public EndPoint? RemoteEndPoint { get; protected set; }
+
+    public EndPoint? DatagramAddress { get; protected set; }
+
+    /// <summary>The filter the session bridge calls with each chunk (a ScriptBlock), or null.</summary>
+    public object? Filter { get; internal set; }
+
+    /// <summary>The sentinel the session bridge calls with each status message (a ScriptBlock), or null.</summary>
+    public object? Sentinel { get; internal set; }
+
+    public object? Log { get; internal set; }
+
+    /// <summary>The named buffer output goes to, or null when the process keeps its output itself.</summary>
+    public ProcessBuffer? Buffer => buffer;
+
+    /// <summary>Where output without a filter goes: the named buffer, else the process's own.</summary>
+    internal ProcessBuffer Output { get; private set; }
+
+    /// <summary>Text encoding for both directions; null means bytes (<c>Byte</c>).</summary>
+    public Encoding? Encoding
+    {
+        get => encoding;
+        internal set
+        {
+            encoding = value;
+            decoder = value?.GetDecoder();
+        }
+    }
+
+    public Hashtable Plist { get; internal set; } = new();
+
+    public bool QueryOnExit { get; internal set; } = true;
+
+    /// <summary>0 while alive or after a local close, 256 after the peer closed, the errno after a failed connect.</summary>
+    public object ExitStatus { get; internal set; } = 0;
+
+    public Exception? LastError { get; internal set; }
+
+    public long BytesReceived => Interlocked.Read(ref bytesReceived);
+
+    public long BytesSent => Interlocked.Read(ref bytesSent);
+
+    /// <summary>Bytes read from the peer that no filter or reader has consumed yet.</summary>
+    public long BufferedBytes => Interlocked.Read(ref unconsumed);
+
+    public DateTime Created { get; }
+
+    internal ProcessTable Table { get; }
+
+    internal Inbox Inbox { get; } = new();
+
+    /// <summary>True while the bridge is handing this process's inbox out, so a nested wait leaves it alone.</summary>
+    internal bool Delivering { get; set; }
+
+    /// <summary>Counts chunks delivered to a filter or buffer; waits compare it to see whether output came.</summary>
+    internal long OutputCount { get; set; }
+
+    /// <summary>Moves output to a named buffer, or back to the process's own with null.</summary>
+    /// <summary>Unread output moves along, so nothing the process read is stranded where it is no longer read.</summary>
+    internal void SetBuffer(ProcessBuffer? named)
+    {
+        var next = named ?? new ProcessBuffer(null);
+        Output.MoveChunksOf(this, next);
+        buffer = named;
+        Output = next;
+    }
+
+    /// <summary>Stops reading (Emacs <c>stop-process</c>): what arrives waits in the kernel, what was read waits here.</summary>
+    public void Suspend()
+    {
+        Stopped = true;
+        Inbox.Hold();
+        OnSuspend();
+    }
+
+    /// <summary>Resumes reading (Emacs <c>continue-process</c>).</summary>
+    public void Resume()
+    {
+        Stopped = false;
+        if (Inbox.Release())
+        {
+            Table.MarkReady(this);
+        }
+
+        WakeReader();
+        OnResume();
+    }
+
+    /// <summary>Closes the transport; no sentinel, no table change: the bridge does those.</summary>
+    internal abstract void CloseTransport();
+
+    protected virtual void OnSuspend()
+    {
+    }
+
+    protected virtual void OnResume()
+    {
+    }
+
+    /// <summary>Called from socket threads: hands an item to the pipeline thread.</summary>
+    protected void Post(object item)
+    {
+        if (Inbox.Add(item))
+        {
+            Table.MarkReady(this);
+        }
+    }
+
+    /// <summary>Called from socket threads with bytes just read.</summary>
+    protected void PostData(byte[] data, int count, EndPoint? from)
+    {
+        Interlocked.Add(ref bytesReceived, count);
+        Interlocked.Add(ref unconsumed, count);
+        Post(new Chunk(this, data, count, from));
+    }
+
+    protected void CountSent(int count) => Interlocked.Add(ref bytesSent, count);
+
+    /// <summary>Completes when the process may read again: not stopped and its window not full.</summary>
+    protected Task ReadPermission()
+    {
+        lock (readGate)
+        {
+            if (MayRead)
+            {
+                return Task.CompletedTask;
+            }
+
+            readPermission ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            return readPermission.Task;
+        }
+    }
+
+    protected virtual bool TransportClosed => false;
+
+    private bool MayRead => TransportClosed || (!Stopped && Interlocked.Read(ref unconsumed) < ReceiveWindow);
+
+    /// <summary>Returns consumed bytes to the receive window.</summary>
+    internal void Consumed(int count)
+    {
+        if (Interlocked.Add(ref unconsumed, -count) < ReceiveWindow)
+        {
+            WakeReader();
+        }
+    }
+
+    protected void WakeReader()
+    {
+        TaskCompletionSource? waiting;
+        lock (readGate)
+        {
+            if (readPermission is null || !MayRead)
+            {
+                return;
+            }
+
+            waiting = readPermission;
+            readPermission = null;
+        }
+
+        waiting.TrySetResult();
+    }
+
+    /// <summary>Decodes a chunk with this process's stateful decoder: a sequence split across reads is completed, not mangled.</summary>
+    internal string Decode(Chunk chunk)
+    {
+        var dec = decoder ??= new UTF8Encoding(false).GetDecoder();
+        var span = chunk.Span;
+        char[] rented = ArrayPool<char>.Shared.Rent((encoding ?? Encoding.UTF8).GetMaxCharCount(span.Length));
+        try
+        {
+            int n = dec.GetChars(span, rented, flush: false);
+            return n == 0 ? string.Empty : new string(rented, 0, n);
+        }
+        finally
+        {
+            ArrayPool<char>.Shared.Return(rented);
+        }
+    }
+
+    /// <summary>Encodes text for sending; a process that reads bytes still sends text as UTF-8.</summary>
+    internal byte[] EncodeText(string text) => (encoding ?? Encoding.UTF8).GetBytes(text);
+
+    public override string ToString() => Name;
+}

@@ -1,0 +1,85 @@
+using System.Globalization;
+
+namespace NetProc.Engine;
+
+/// <summary>Turns a service as Emacs takes it (a port, a numeric string, a name from the services file) into a port.</summary>
+public static class ServiceNames
+{
+    private static readonly Lazy<Dictionary<string, int>> TcpServices = new(Load);
+
+    /// <summary>
+    /// The port for <paramref name="service"/>; port 0 only where <paramref name="allowZero"/> (a server lets the
+    /// kernel choose). Throws <see cref="NetProcException"/> for anything else.
+    /// </summary>
+    public static int Resolve(object? service, bool allowZero)
+    {
+        long port = service switch
+        {
+            null => throw new NetProcException(NetProcError.InvalidEndpoint, "A service (port number or name) is required.", service),
+            int i => i,
+            long l => l,
+            short s => s,
+            ushort us => us,
+            byte b => b,
+            string text when long.TryParse(text.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out long parsed) => parsed,
+            string text when TryLookup(text.Trim(), out int named) => named,
+            string text => throw new NetProcException(
+                NetProcError.UnknownService, $"Unknown service '{text}': it is neither a port number nor a name in the services file.", text),
+            _ => throw new NetProcException(
+                NetProcError.InvalidEndpoint, $"Service '{service}' must be a port number or a service name.", service),
+        };
+
+        if (port < (allowZero ? 0 : 1) || port > 65535)
+        {
+            string range = allowZero ? "0 to 65535" : "1 to 65535";
+            throw new NetProcException(NetProcError.InvalidEndpoint, $"Port {port} is out of range: a port is {range}.", service);
+        }
+
+        return (int)port;
+    }
+
+    private static bool TryLookup(string name, out int port) => TcpServices.Value.TryGetValue(name, out port);
+
+    /// <summary>Reads the system services file: <c>name port/proto aliases…</c>, TCP entries only.</summary>
+    private static Dictionary<string, int> Load()
+    {
+        var map = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+        string path = OperatingSystem.IsWindows()
+            ? Path.Combine(Environment.SystemDirectory, "drivers", "etc", "services")
+            : "/etc/services";
+        try
+        {
+            foreach (string raw in File.ReadLines(path))
+            {
+                string line = raw.Split('#')[0];
+                string[] fields = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+                if (fields.Length < 2)
+                {
+                    continue;
+                }
+
+                string[] portProto = fields[1].Split('/');
+                if (portProto.Length != 2 || !portProto[1].Equals("tcp", StringComparison.OrdinalIgnoreCase)
+                    || !int.TryParse(portProto[0], NumberStyles.None, CultureInfo.InvariantCulture, out int port))
+                {
+                    continue;
+                }
+
+                foreach (string name in fields.Where((_, index) => index != 1))
+                {
+                    map.TryAdd(name, port);
+                }
+            }
+        }
+        catch (IOException)
+        {
+            // No services file: only numeric services resolve.
+        }
+        catch (UnauthorizedAccessException)
+        {
+            // Same as a missing file.
+        }
+
+        return map;
+    }
+}

@@ -1,0 +1,24 @@
+using System.Management.Automation;
+using NetProc.Engine;
+
+namespace NetProc.Session;
+
+/// <summary>Turns engine errors into ErrorRecords whose ErrorId is the stable error name.</summary>
+public static class ErrorRecords
+{
+    public static ErrorRecord From(NetProcException e) => new(e, e.Error.ToString(), CategoryOf(e.Error), e.Target);
+
+    public static ErrorRecord NotFound(string what, object target) =>
+        From(new NetProcException(NetProcError.ProcessNotFound, what, target));
+
+    private static ErrorCategory CategoryOf(NetProcError error) => error switch
+    {
+        NetProcError.ConnectionRefused or NetProcError.ConnectFailed or NetProcError.SendFailed => ErrorCategory.ConnectionError,
+        NetProcError.ConnectTimeout => ErrorCategory.OperationTimeout,
+        NetProcError.HostNotFound or NetProcError.ProcessNotFound => ErrorCategory.ObjectNotFound,
+        NetProcError.AddressInUse => ErrorCategory.ResourceExists,
+        NetProcError.AccessDenied => ErrorCategory.PermissionDenied,
+        NetProcError.ProcessNotRunning or NetProcError.OutputClosed => ErrorCategory.InvalidOperation,
+        _ => ErrorCategory.InvalidArgument,
+    };
+}

@@ -1,0 +1,301 @@
+using System.Management.Automation;
+using System.Management.Automation.Host;
+using System.Management.Automation.Runspaces;
+using System.Runtime.CompilerServices;
+using NetProc.Engine;
+
+namespace NetProc.Session;
+
+/// <summary>
+/// One runspace's processes and the only place that turns engine events into ScriptBlock calls.
+/// Socket threads reach it through <see cref="ProcessTable.Ready"/>, which only raises a PowerShell engine event;
+/// the event's action, the waiting cmdlets and removal then deliver on the pipeline thread.
+/// </summary>
+public sealed class ProcessSession
+{
+    internal const string PumpSourceIdentifier = "NetProc.Deliver";
+
+    private static readonly ConditionalWeakTable<Runspace, ProcessSession> Sessions = new();
+
+    private readonly Runspace runspace;
+    private readonly PSEventManager events;
+    private readonly PSHost host;
+    private readonly PSEventSubscriber subscriber;
+    private int eventQueued;
+
+    private ProcessSession(Runspace runspace, PSEventManager events, PSHost host)
+    {
+        this.runspace = runspace;
+        this.events = events;
+        this.host = host;
+        Table.Ready += OnReady;
+        subscriber = events.SubscribeEvent(
+            source: null,
+            eventName: null,
+            sourceIdentifier: PumpSourceIdentifier,
+            data: null,
+            action: ScriptBlock.Create("[NetProc.Session.ProcessSession]::DeliverFromEvent()"),
+            supportEvent: true,
+            forwardEvent: false);
+        runspace.StateChanged += OnRunspaceStateChanged;
+    }
+
+    public ProcessTable Table { get; } = new();
+
+    /// <summary>Counts chunks delivered from any process; a wait without a process watches it.</summary>
+    internal long OutputCount { get; private set; }
+
+    /// <summary>The session of the calling runspace, created on first use.</summary>
+    public static ProcessSession For(PSCmdlet cmdlet)
+    {
+        var current = Runspace.DefaultRunspace
+            ?? throw new InvalidOperationException("NetProc cmdlets must run on a PowerShell pipeline thread.");
+        lock (Sessions)
+        {
+            if (!Sessions.TryGetValue(current, out var session))
+            {
+                session = new ProcessSession(current, cmdlet.Events, cmdlet.Host);
+                Sessions.Add(current, session);
+            }
+
+            return session;
+        }
+    }
+
+    /// <summary>The calling runspace's session if it has one; used where creating one would be pointless.</summary>
+    public static ProcessSession? Current
+    {
+        get
+        {
+            var current = Runspace.DefaultRunspace;
+            lock (Sessions)
+            {
+                return current is not null && Sessions.TryGetValue(current, out var session) ? session : null;
+            }
+        }
+    }
+
+    /// <summary>The engine event's action: delivers everything pending at the prompt or between commands.</summary>
+    public static void DeliverFromEvent()
+    {
+        var session = Current;
+        if (session is null)
+        {
+            return;
+        }
+
+        Interlocked.Exchange(ref session.eventQueued, 0);
+        session.DeliverPending(session.host.UI.WriteWarningLine);
+    }
+
+    /// <summary>Runs every pending filter and sentinel call, and moves unfiltered output into buffers.</summary>
+    public void DeliverPending(Action<string> warn)
+    {
+        while (Table.TryTakeReady(out var process))
+        {
+            Deliver(process!, warn);
+        }
+    }
+
+    /// <summary>
+    /// Hands one process's inbox out in arrival order. A nested wait inside one of its callbacks leaves it alone,
+    /// so a later chunk never overtakes an earlier one.
+    /// </summary>
+    public void Deliver(NetProcess process, Action<string> warn)
+    {
+        if (process.Delivering)
+        {
+            return;
+        }
+
+        process.Delivering = true;
+        try
+        {
+            while (process.Inbox.TryTake(out var item))
+            {
+                if (item is Chunk chunk)
+                {
+                    DeliverChunk(process, chunk, warn);
+                }
+                else
+                {
+                    ApplyStatus(process, (StatusChange)item!, warn);
+                }
+            }
+        }
+        finally
+        {
+            process.Delivering = false;
+        }
+    }
+
+    /// <summary>
+    /// Waits on the pipeline thread until <paramref name="done"/> holds or the timeout passes, delivering callbacks
+    /// meanwhile. Null timeout waits without limit. Ctrl+C ends the wait at once.
+    /// </summary>
+    public bool WaitUntil(Func<bool> done, double? timeoutSeconds, PSCmdlet cmdlet)
+    {
+        var deadline = timeoutSeconds is double seconds
+            ? DateTime.UtcNow + TimeSpan.FromSeconds(seconds)
+            : DateTime.MaxValue;
+        while (true)
+        {
+            Table.Activity.Reset();
+            DeliverPending(cmdlet.WriteWarning);
+            if (done())
+            {
+                return true;
+            }
+
+            if (cmdlet.Stopping)
+            {
+                throw new PipelineStoppedException();
+            }
+
+            var remaining = deadline - DateTime.UtcNow;
+            if (remaining <= TimeSpan.Zero)
+            {
+                return false;
+            }
+
+            Table.Activity.Wait(remaining < TimeSpan.FromMilliseconds(100) ? remaining : TimeSpan.FromMilliseconds(100));
+        }
+    }
+
+    /// <summary>
+    /// Closes a process at the user's request (Emacs <c>delete-process</c>): what it already read reaches its filter or
+    /// buffer first, then it closes, leaves the list and its sentinel hears <c>"deleted\n"</c> before this returns.
+    /// </summary>
+    public void Remove(NetProcess process, Action<string> warn)
+    {
+        if (!process.Stopped)
+        {
+            Deliver(process, warn);
+        }
+
+        Table.Unregister(process);
+        if (process.Status == ProcessStatus.Closed)
+        {
+            return;
+        }
+
+        process.CloseTransport();
+        process.Status = ProcessStatus.Closed;
+        process.ExitStatus = 0;
+        CallSentinel(process, "deleted\n", warn);
+    }
+
+    /// <summary>A closed process leaves the list once nothing it read is left unread.</summary>
+    public void ForgetIfDone(NetProcess process)
+    {
+        if (process.Status == ProcessStatus.Closed && process.BufferedBytes == 0)
+        {
+            Table.Unregister(process);
+        }
+    }
+
+    /// <summary>Closes everything; the module is being removed.</summary>
+    internal void Shutdown()
+    {
+        lock (Sessions)
+        {
+            Sessions.Remove(runspace);
+        }
+
+        runspace.StateChanged -= OnRunspaceStateChanged;
+        Table.Ready -= OnReady;
+        try
+        {
+            events.UnsubscribeEvent(subscriber);
+        }
+        catch (Exception)
+        {
+            // The runspace is going away with its subscriptions.
+        }
+
+        Table.CloseAll();
+    }
+
+    private void DeliverChunk(NetProcess process, Chunk chunk, Action<string> warn)
+    {
+        process.OutputCount++;
+        OutputCount++;
+        if (process.Filter is not ScriptBlock filter)
+        {
+            process.Output.Append(chunk);
+            return;
+        }
+
+        object data = process.Encoding is null ? chunk.ToArray() : process.Decode(chunk);
+        process.Consumed(chunk.Count);
+        if (data is string { Length: 0 })
+        {
+            // Only the start of a multi-byte character: it completes with the next chunk.
+            return;
+        }
+
+        Invoke(filter, process, data, "filter", warn);
+    }
+
+    private void ApplyStatus(NetProcess process, StatusChange change, Action<string> warn)
+    {
+        process.Status = change.Status;
+        process.ExitStatus = change.ExitStatus;
+        if (change.Error is not null)
+        {
+            process.LastError = change.Error;
+        }
+
+        if (change.Status == ProcessStatus.Closed)
+        {
+            process.CloseTransport();
+            ForgetIfDone(process);
+        }
+
+        CallSentinel(process, change.Message, warn);
+    }
+
+    private static void CallSentinel(NetProcess process, string message, Action<string> warn)
+    {
+        if (process.Sentinel is ScriptBlock sentinel)
+        {
+            Invoke(sentinel, process, message, "sentinel", warn);
+        }
+    }
+
+    /// <summary>Calls a user callback; its failure becomes a warning and <c>LastError</c>, never a stop.</summary>
+    private static void Invoke(ScriptBlock callback, NetProcess process, object data, string role, Action<string> warn)
+    {
+        try
+        {
+            callback.InvokeReturnAsIs(process, data);
+        }
+        catch (PipelineStoppedException)
+        {
+            throw;
+        }
+        catch (Exception e)
+        {
+            process.LastError = e;
+            warn($"error in process {role}: {e.Message}");
+        }
+    }
+
+    private void OnReady()
+    {
+        if (Interlocked.Exchange(ref eventQueued, 1) == 0)
+        {
+            events.GenerateEvent(PumpSourceIdentifier, null, null, null);
+        }
+    }
+
+    private void OnRunspaceStateChanged(object? sender, RunspaceStateEventArgs e)
+    {
+        if (e.RunspaceStateInfo.State is RunspaceState.Closing or RunspaceState.Closed or RunspaceState.Broken)
+        {
+            runspace.StateChanged -= OnRunspaceStateChanged;
+            Table.Ready -= OnReady;
+            Table.CloseAll();
+        }
+    }
+}
