@@ -34,7 +34,7 @@ function Get-PwshCommand {
 function Invoke-Child([string] $Script, [string[]] $Arguments = @()) {
     $pwsh = @(Get-PwshCommand)
     $rest = @($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-File', $Script) + $Arguments
-    & $pwsh[0] @rest
+    & $pwsh[0] @rest | Out-Host
     return $LASTEXITCODE
 }
 

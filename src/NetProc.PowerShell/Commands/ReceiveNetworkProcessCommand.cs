@@ -62,6 +62,7 @@ public sealed class ReceiveNetworkProcessCommand : ProcessSelectionCmdlet
 
         foreach (var process in processes)
         {
+            process.OutputSeen = process.OutputCount;
             Drain(process);
             Session.ForgetIfDone(process);
         }

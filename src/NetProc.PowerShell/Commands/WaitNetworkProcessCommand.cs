@@ -5,7 +5,8 @@ namespace NetProc.Commands;
 
 /// <summary>
 /// Emacs <c>accept-process-output</c>: runs pending filters and sentinels of every process while it waits, and returns
-/// whether the named process (or, naming none, any process) produced output before the timeout.
+/// whether the named process (or, naming none, any process) produced output before the timeout. Output delivered
+/// since the last wait (between commands, say) counts, so a wait never misses output that came just before it.
 /// </summary>
 [Cmdlet(VerbsLifecycle.Wait, "NetworkProcess", DefaultParameterSetName = ByName)]
 [OutputType(typeof(bool))]
@@ -21,18 +22,20 @@ public sealed class WaitNetworkProcessCommand : ProcessSelectionCmdlet
 
     protected override void ProcessRecord()
     {
-        bool anyProcess = ParameterSetName == ByName && Name is null;
-        if (anyProcess)
+        if (ParameterSetName == ByName && Name is null)
         {
-            long start = Session.OutputCount;
-            WriteObject(Session.WaitUntil(() => Session.OutputCount != start, Timeout, this));
+            WriteObject(Session.WaitUntil(() => Session.OutputCount != Session.OutputSeen, Timeout, this));
+            Session.OutputSeen = Session.OutputCount;
             return;
         }
 
         var processes = SelectProcesses();
-        var before = processes.ToDictionary(p => p, p => p.OutputCount);
-        bool Produced() => processes.Any(p => p.OutputCount != before[p]);
+        bool Produced() => processes.Any(p => p.OutputCount != p.OutputSeen);
         Session.WaitUntil(() => Produced() || processes.All(p => !p.IsLive), Timeout, this);
         WriteObject(Produced());
+        foreach (var process in processes)
+        {
+            process.OutputSeen = process.OutputCount;
+        }
     }
 }

@@ -114,8 +114,14 @@ public abstract class NetProcess
     /// <summary>True while the bridge is handing this process's inbox out, so a nested wait leaves it alone.</summary>
     internal bool Delivering { get; set; }
 
-    /// <summary>Counts chunks delivered to a filter or buffer; waits compare it to see whether output came.</summary>
+    /// <summary>Counts chunks delivered to a filter or buffer.</summary>
     internal long OutputCount { get; set; }
+
+    /// <summary>
+    /// <see cref="OutputCount"/> when a wait or read last looked: output delivered between commands, before the user
+    /// waited, still counts as output for the next wait.
+    /// </summary>
+    internal long OutputSeen { get; set; }
 
     /// <summary>Moves output to a named buffer, or back to the process's own with null.</summary>
     /// <summary>Unread output moves along, so nothing the process read is stranded where it is no longer read.</summary>

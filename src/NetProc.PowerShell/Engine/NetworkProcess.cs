@@ -221,11 +221,20 @@ public sealed class NetworkProcess : NetProcess
     private async Task ReadLoopAsync()
     {
         var sock = socket!;
+        bool dataLikelyWaiting = false;
         try
         {
             while (true)
             {
                 await ReadPermission().ConfigureAwait(false);
+                if (!dataLikelyWaiting)
+                {
+                    // Wait for data without a buffer: an idle connection holds no read block, and a suspend that
+                    // comes while waiting leaves the data in the kernel, where TCP flow control pushes back.
+                    await sock.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, closing.Token).ConfigureAwait(false);
+                    await ReadPermission().ConfigureAwait(false);
+                }
+
                 if (TransportClosed)
                 {
                     return;
@@ -238,6 +247,8 @@ public sealed class NetworkProcess : NetProcess
                     PostBroken(null);
                     return;
                 }
+
+                dataLikelyWaiting = n == ReadSize;
 
                 // A short read is copied out so a small chunk does not pin a whole read block.
                 if (n < ReadSize / 2)

@@ -45,6 +45,9 @@ public sealed class ProcessSession
     /// <summary>Counts chunks delivered from any process; a wait without a process watches it.</summary>
     internal long OutputCount { get; private set; }
 
+    /// <summary><see cref="OutputCount"/> when a wait for any process last looked.</summary>
+    internal long OutputSeen { get; set; }
+
     /// <summary>The session of the calling runspace, created on first use.</summary>
     public static ProcessSession For(PSCmdlet cmdlet)
     {
