@@ -6,27 +6,39 @@ using NetProc.Session;
 
 namespace NetProc.Commands;
 
-/// <summary>Emacs <c>make-network-process</c>: opens a TCP client as a process object.</summary>
+/// <summary>Emacs <c>make-network-process</c>: a TCP or unix-socket client, or with <c>-Server</c> a listener.</summary>
 [Cmdlet(VerbsCommon.New, "NetworkProcess")]
-[OutputType(typeof(NetworkProcess))]
-public sealed class NewNetworkProcessCommand : ConnectCmdlet
+[OutputType(typeof(StreamProcess), typeof(ServerProcess))]
+public sealed class NewNetworkProcessCommand : CreateProcessCmdlet
 {
     [Parameter(Mandatory = true, Position = 0)]
     [ValidateNotNullOrEmpty]
     public string Name { get; set; } = string.Empty;
 
-    /// <summary>The host to connect to; omitted means loopback, as Emacs's <c>:host nil</c>.</summary>
+    /// <summary>The host to connect to or listen on; omitted means loopback, as Emacs's <c>:host nil</c>.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     public new string? Host { get; set; }
 
-    /// <summary>A port number, a numeric string, or a name from the services file (<c>http</c>).</summary>
+    /// <summary>A port number, a numeric string, or a name from the services file (<c>http</c>); a path with <c>-Family Local</c>; 0 lets a server's kernel choose.</summary>
     [Parameter(Mandatory = true)]
     public object? Service { get; set; }
 
     [Parameter]
-    [ValidateSet("IPv4", "IPv6")]
     public ProcessFamily? Family { get; set; }
+
+    /// <summary>Listen instead of connecting; every accepted client becomes a process of its own.</summary>
+    [Parameter]
+    public SwitchParameter Server { get; set; }
+
+    /// <summary>How many clients may wait in the kernel while the server does not accept (default 5).</summary>
+    [Parameter]
+    [ValidateRange(1, int.MaxValue)]
+    public int Backlog { get; set; } = 5;
+
+    /// <summary>A server's log: <c>param($Server, $Connection, $Message)</c>, called on every accept.</summary>
+    [Parameter]
+    public ScriptBlock? Log { get; set; }
 
     [Parameter]
     public SwitchParameter NoWait { get; set; }
@@ -55,6 +67,35 @@ public sealed class NewNetworkProcessCommand : ConnectCmdlet
     [ArgumentCompleter(typeof(EncodingCompleter))]
     public Encoding? Encoding { get; set; }
 
-    protected override void ProcessRecord() =>
+    protected override void ProcessRecord()
+    {
+        if (Family == ProcessFamily.Local && Host is not null)
+        {
+            WriteWarning("-Family Local ignores -Host: a unix socket is named by its path (-Service).");
+        }
+
+        if (!Server && (Log is not null || MyInvocation.BoundParameters.ContainsKey(nameof(Backlog))))
+        {
+            WriteError(new NetProcException(NetProcError.IncompatibleParameters, "-Log and -Backlog are for servers: add -Server.", Name));
+            return;
+        }
+
+        if (Server)
+        {
+            if (NoWait)
+            {
+                WriteError(new NetProcException(NetProcError.IncompatibleParameters, "-Server is incompatible with -NoWait.", Name));
+                return;
+            }
+
+            Listen(Name, Host, Service, Family, Backlog, Stopped, p =>
+            {
+                Configure(p, Buffer, Filter, Sentinel, Plist, Encoding, NoQuery);
+                p.Log = Log;
+            });
+            return;
+        }
+
         Connect(Name, Host, Service, Family, NoWait, Stopped, p => Configure(p, Buffer, Filter, Sentinel, Plist, Encoding, NoQuery));
+    }
 }

@@ -7,8 +7,8 @@ namespace NetProc.Commands;
 
 /// <summary>Emacs <c>open-network-stream</c>: a plain TCP stream, arguments in Emacs's order.</summary>
 [Cmdlet(VerbsCommon.Open, "NetworkStream")]
-[OutputType(typeof(NetworkProcess))]
-public sealed class OpenNetworkStreamCommand : ConnectCmdlet
+[OutputType(typeof(StreamProcess))]
+public sealed class OpenNetworkStreamCommand : CreateProcessCmdlet
 {
     [Parameter(Mandatory = true, Position = 0)]
     [ValidateNotNullOrEmpty]

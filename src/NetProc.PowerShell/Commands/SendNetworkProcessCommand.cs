@@ -89,21 +89,15 @@ public sealed class SendNetworkProcessCommand : ProcessSelectionCmdlet
 
     private void Send(NetProcess process, byte[] bytes, bool eof)
     {
-        if (process is not NetworkProcess network)
-        {
-            WriteError(new NetProcException(NetProcError.ProcessNotRunning, $"Process {process.Name} cannot send.", process));
-            return;
-        }
-
-        if (network.Status == ProcessStatus.Connect)
+        if (process.Status == ProcessStatus.Connect)
         {
             // Emacs waits for a connection in progress, then sends or fails.
-            Session.WaitUntil(() => network.Status != ProcessStatus.Connect, null, this);
+            Session.WaitUntil(() => process.Status != ProcessStatus.Connect, null, this);
         }
 
         try
         {
-            var sent = network.SendAsync(bytes, eof);
+            var sent = process.SendAsync(bytes, eof);
             if (!sent.IsCompleted)
             {
                 sent.ContinueWith(_ => Session.Table.Activity.Set(), TaskScheduler.Default);

@@ -107,12 +107,19 @@ internal sealed class Inbox
         }
     }
 
-    /// <summary>Forgets what is left: the process was closed locally and its socket data is discarded, as Emacs does.</summary>
+    /// <summary>Forgets what is left (the process was closed locally; Emacs discards it too), closing what holds a socket.</summary>
     public void Clear()
     {
+        object[] dropped;
         lock (items)
         {
+            dropped = items.ToArray();
             items.Clear();
+        }
+
+        foreach (var disposable in dropped.OfType<IDisposable>())
+        {
+            disposable.Dispose();
         }
     }
 

@@ -6,6 +6,8 @@ public enum NetProcError
     ConnectionRefused,
     ConnectTimeout,
     ConnectFailed,
+    ListenFailed,
+    IncompatibleParameters,
     HostNotFound,
     UnknownService,
     InvalidEndpoint,

@@ -102,7 +102,7 @@ public abstract class NetProcess
 
     public long BytesSent => Interlocked.Read(ref bytesSent);
 
-    /// <summary>Bytes read from the peer that no filter or reader has consumed yet.</summary>
+    /// <summary>Bytes read from the peer that no filter or reader has consumed yet (for a server: accepted connections not yet listed).</summary>
     public long BufferedBytes => Interlocked.Read(ref unconsumed);
 
     public DateTime Created { get; }
@@ -178,9 +178,25 @@ public abstract class NetProcess
     protected void PostData(byte[] data, int count, EndPoint? from)
     {
         Interlocked.Add(ref bytesReceived, count);
-        Interlocked.Add(ref unconsumed, count);
-        Post(new Chunk(this, data, count, from));
+        PostCounted(new Chunk(this, data, count, from), count);
     }
+
+    /// <summary>Posts an item that fills the receive window by <paramref name="weight"/> until it is consumed.</summary>
+    protected void PostCounted(object item, int weight)
+    {
+        Interlocked.Add(ref unconsumed, weight);
+        Post(item);
+    }
+
+    /// <summary>How much unconsumed input makes reading pause: bytes for streams, pending accepts for servers.</summary>
+    protected virtual long Window => ReceiveWindow;
+
+    /// <summary>
+    /// Sends bytes, or with <paramref name="eof"/> a half-close, behind everything sent before. Only open
+    /// connections send; everything else is not running.
+    /// </summary>
+    public virtual Task SendAsync(ReadOnlyMemory<byte> data, bool eof) =>
+        throw new NetProcException(NetProcError.ProcessNotRunning, $"Process {Name} is not running.", this);
 
     protected void CountSent(int count) => Interlocked.Add(ref bytesSent, count);
 
@@ -201,12 +217,12 @@ public abstract class NetProcess
 
     protected virtual bool TransportClosed => false;
 
-    private bool MayRead => TransportClosed || (!Stopped && Interlocked.Read(ref unconsumed) < ReceiveWindow);
+    private bool MayRead => TransportClosed || (!Stopped && Interlocked.Read(ref unconsumed) < Window);
 
     /// <summary>Returns consumed bytes to the receive window.</summary>
     internal void Consumed(int count)
     {
-        if (Interlocked.Add(ref unconsumed, -count) < ReceiveWindow)
+        if (Interlocked.Add(ref unconsumed, -count) < Window)
         {
             WakeReader();
         }

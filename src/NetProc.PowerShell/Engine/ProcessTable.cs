@@ -14,6 +14,7 @@ public sealed class ProcessTable
     private readonly Dictionary<string, WeakReference<ProcessBuffer>> buffers = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentQueue<NetProcess> ready = new();
     private int nextId = 1;
+    private int acceptCount;
 
     /// <summary>Set whenever a process gets something to deliver; blocking waits sleep on it.</summary>
     public ManualResetEventSlim Activity { get; } = new(false);
@@ -108,6 +109,9 @@ public sealed class ProcessTable
             return buffer;
         }
     }
+
+    /// <summary>Counts accepts across all servers of the session; unix-socket connections are named by it.</summary>
+    internal int NextAcceptNumber() => Interlocked.Increment(ref acceptCount);
 
     /// <summary>Called from socket threads: the process has something for the pipeline thread.</summary>
     internal void MarkReady(NetProcess process)

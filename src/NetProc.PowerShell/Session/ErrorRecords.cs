@@ -18,6 +18,7 @@ public static class ErrorRecords
         NetProcError.HostNotFound or NetProcError.ProcessNotFound => ErrorCategory.ObjectNotFound,
         NetProcError.AddressInUse => ErrorCategory.ResourceExists,
         NetProcError.AccessDenied => ErrorCategory.PermissionDenied,
+        NetProcError.ListenFailed => ErrorCategory.ResourceUnavailable,
         NetProcError.ProcessNotRunning or NetProcError.OutputClosed => ErrorCategory.InvalidOperation,
         _ => ErrorCategory.InvalidArgument,
     };

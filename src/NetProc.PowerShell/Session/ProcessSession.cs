@@ -116,13 +116,21 @@ public sealed class ProcessSession
         {
             while (process.Inbox.TryTake(out var item))
             {
-                if (item is Chunk chunk)
+                switch (item)
                 {
-                    DeliverChunk(process, chunk, warn);
-                }
-                else
-                {
-                    ApplyStatus(process, (StatusChange)item!, warn);
+                    case Chunk chunk:
+                        DeliverChunk(process, chunk, warn);
+                        break;
+                    case StatusChange change:
+                        ApplyStatus(process, change, warn);
+                        break;
+                    case AcceptedSocket accepted:
+                        ListConnection((ServerProcess)process, accepted, warn);
+                        break;
+                    case AcceptFailure failure:
+                        process.LastError = failure.Error;
+                        CallLog(process, null, $"accept failed with code {failure.Code}\n", warn);
+                        break;
                 }
             }
         }
@@ -237,7 +245,7 @@ public sealed class ProcessSession
             return;
         }
 
-        Invoke(filter, process, data, "filter", warn);
+        Invoke(filter, process, "filter", warn, process, data);
     }
 
     private void ApplyStatus(NetProcess process, StatusChange change, Action<string> warn)
@@ -258,20 +266,36 @@ public sealed class ProcessSession
         CallSentinel(process, change.Message, warn);
     }
 
+    /// <summary>An accepted connection joins the list: the server's log hears of it first, then its own sentinel.</summary>
+    private static void ListConnection(ServerProcess server, AcceptedSocket accepted, Action<string> warn)
+    {
+        var (connection, peerHost) = server.Adopt(accepted);
+        CallLog(server, connection, $"accept from {peerHost}\n", warn);
+        CallSentinel(connection, $"open from {peerHost}\n", warn);
+    }
+
+    private static void CallLog(NetProcess server, NetProcess? connection, string message, Action<string> warn)
+    {
+        if (server.Log is ScriptBlock log)
+        {
+            Invoke(log, server, "log", warn, server, connection, message);
+        }
+    }
+
     private static void CallSentinel(NetProcess process, string message, Action<string> warn)
     {
         if (process.Sentinel is ScriptBlock sentinel)
         {
-            Invoke(sentinel, process, message, "sentinel", warn);
+            Invoke(sentinel, process, "sentinel", warn, process, message);
         }
     }
 
     /// <summary>Calls a user callback; its failure becomes a warning and <c>LastError</c>, never a stop.</summary>
-    private static void Invoke(ScriptBlock callback, NetProcess process, object data, string role, Action<string> warn)
+    private static void Invoke(ScriptBlock callback, NetProcess process, string role, Action<string> warn, params object?[] arguments)
     {
         try
         {
-            callback.InvokeReturnAsIs(process, data);
+            callback.InvokeReturnAsIs(arguments);
         }
         catch (PipelineStoppedException)
         {

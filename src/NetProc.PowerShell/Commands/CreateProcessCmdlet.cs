@@ -6,8 +6,8 @@ using NetProc.Session;
 
 namespace NetProc.Commands;
 
-/// <summary>The client start shared by <c>New-NetworkProcess</c> and <c>Open-NetworkStream</c>.</summary>
-public abstract class ConnectCmdlet : NetProcCmdlet
+/// <summary>How <c>New-NetworkProcess</c> and <c>Open-NetworkStream</c> start clients and servers.</summary>
+public abstract class CreateProcessCmdlet : NetProcCmdlet
 {
     private readonly CancellationTokenSource stopping = new();
 
@@ -22,12 +22,12 @@ public abstract class ConnectCmdlet : NetProcCmdlet
         ProcessFamily? family,
         bool noWait,
         bool stopped,
-        Action<NetworkProcess> configure)
+        Action<NetProcess> configure)
     {
-        NetworkProcess process;
+        StreamProcess process;
         try
         {
-            process = NetworkProcess.CreateClient(Session.Table, host, service, family);
+            process = StreamProcess.CreateClient(Session.Table, host, service, family);
             configure(process);
             if (!noWait)
             {
@@ -61,6 +61,32 @@ public abstract class ConnectCmdlet : NetProcCmdlet
         }
 
         WriteObject(process);
+    }
+
+    /// <summary>Binds and listens; a failure (address in use, say) is an error record and leaves nothing behind.</summary>
+    protected void Listen(
+        string name, string? host, object? service, ProcessFamily? family, int backlog, bool stopped, Action<NetProcess> configure)
+    {
+        ServerProcess server;
+        try
+        {
+            server = ServerProcess.Listen(Session.Table, host, service, family, backlog);
+        }
+        catch (NetProcException e)
+        {
+            WriteError(e);
+            return;
+        }
+
+        configure(server);
+        Session.Table.Register(server, name);
+        if (stopped)
+        {
+            server.Suspend();
+        }
+
+        server.BeginAccepting();
+        WriteObject(server);
     }
 
     /// <summary>Applies the options every new process may take.</summary>

@@ -1,0 +1,108 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace NetProc.Engine;
+
+/// <summary>Turns Emacs-style host, service and family into socket endpoints, and endpoints into the texts Emacs shows.</summary>
+internal static class Endpoints
+{
+    /// <summary>Checks what can be checked before any socket exists: the host is not blank, the service makes sense.</summary>
+    public static void Validate(string? host, object? service, ProcessFamily? family, bool server)
+    {
+        if (host is not null && string.IsNullOrWhiteSpace(host))
+        {
+            throw new NetProcException(NetProcError.InvalidEndpoint, "The host name is empty.", host);
+        }
+
+        if (family == ProcessFamily.Local)
+        {
+            _ = LocalPath(service);
+            return;
+        }
+
+        ServiceNames.Resolve(service, allowZero: server);
+    }
+
+    /// <summary>The loopback address Emacs uses for <c>:host nil</c>.</summary>
+    public static string DefaultHost(ProcessFamily? family) => family == ProcessFamily.IPv6 ? "::1" : "127.0.0.1";
+
+    /// <summary>Every address to try, in order, for a client.</summary>
+    public static async Task<EndPoint[]> ForConnectAsync(string? host, object? service, ProcessFamily? family, CancellationToken cancel)
+    {
+        if (family == ProcessFamily.Local)
+        {
+            return new EndPoint[] { new UnixDomainSocketEndPoint(LocalPath(service)) };
+        }
+
+        int port = ServiceNames.Resolve(service, allowZero: false);
+        var addresses = await ResolveAsync(host ?? DefaultHost(family), family, cancel).ConfigureAwait(false);
+        return addresses.Select(a => (EndPoint)new IPEndPoint(a, port)).ToArray();
+    }
+
+    /// <summary>The one address a server binds: loopback unless the user names another (<c>0.0.0.0</c>, <c>::</c>, …).</summary>
+    public static EndPoint ForBind(string? host, object? service, ProcessFamily? family)
+    {
+        if (family == ProcessFamily.Local)
+        {
+            return new UnixDomainSocketEndPoint(LocalPath(service));
+        }
+
+        int port = ServiceNames.Resolve(service, allowZero: true);
+        var addresses = ResolveAsync(host ?? DefaultHost(family), family, CancellationToken.None).GetAwaiter().GetResult();
+        return new IPEndPoint(addresses[0], port);
+    }
+
+    public static ProcessFamily FamilyOf(EndPoint endpoint) => endpoint.AddressFamily switch
+    {
+        AddressFamily.Unix => ProcessFamily.Local,
+        AddressFamily.InterNetworkV6 => ProcessFamily.IPv6,
+        _ => ProcessFamily.IPv4,
+    };
+
+    /// <summary>How Emacs names a peer in connection names: <c>127.0.0.1:PORT</c>, <c>[::1]:PORT</c>.</summary>
+    public static string Describe(IPEndPoint endpoint) => endpoint.AddressFamily == AddressFamily.InterNetworkV6
+        ? $"[{endpoint.Address}]:{endpoint.Port}"
+        : $"{endpoint.Address}:{endpoint.Port}";
+
+    private static string LocalPath(object? service) => service switch
+    {
+        string path when !string.IsNullOrWhiteSpace(path) => path,
+        _ => throw new NetProcException(
+            NetProcError.InvalidEndpoint, "A local (unix) socket needs its file path as the service.", service),
+    };
+
+    private static async Task<IPAddress[]> ResolveAsync(string host, ProcessFamily? family, CancellationToken cancel)
+    {
+        var wanted = family switch
+        {
+            ProcessFamily.IPv4 => AddressFamily.InterNetwork,
+            ProcessFamily.IPv6 => AddressFamily.InterNetworkV6,
+            _ => AddressFamily.Unspecified,
+        };
+
+        IPAddress[] found;
+        if (IPAddress.TryParse(host, out var literal))
+        {
+            found = new[] { literal };
+        }
+        else
+        {
+            try
+            {
+                found = await Dns.GetHostAddressesAsync(host, wanted, cancel).ConfigureAwait(false);
+            }
+            catch (SocketException e)
+            {
+                throw new NetProcException(NetProcError.HostNotFound, $"Host '{host}' could not be resolved: {e.Message}", host, e);
+            }
+        }
+
+        var usable = found.Where(a => wanted == AddressFamily.Unspecified || a.AddressFamily == wanted).ToArray();
+        if (usable.Length == 0)
+        {
+            throw new NetProcException(NetProcError.HostNotFound, $"Host '{host}' has no {family?.ToString() ?? "IP"} address.", host);
+        }
+
+        return usable;
+    }
+}

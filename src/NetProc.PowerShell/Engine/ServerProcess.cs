@@ -1,0 +1,207 @@
+using System.Collections;
+using System.Net;
+using System.Net.Sockets;
+
+namespace NetProc.Engine;
+
+/// <summary>
+/// A stream server (TCP or unix socket). It never transfers data itself: each connection it accepts becomes a
+/// process of its own, listed when the pipeline thread takes it from the server's inbox.
+/// </summary>
+public sealed class ServerProcess : NetworkProcess
+{
+    private readonly Socket listener;
+    private readonly string? socketFile;
+    private readonly int backlog;
+    private CancellationTokenSource? acceptCancel;
+
+    private ServerProcess(ProcessTable table, Socket listener, string? host, object? service, EndPoint bound, int backlog, string? socketFile)
+        : base(table, ProcessKind.Server, ProcessProtocol.Stream, host, service, Endpoints.FamilyOf(bound))
+    {
+        this.listener = listener;
+        this.backlog = backlog;
+        this.socketFile = socketFile;
+        LocalEndPoint = listener.LocalEndPoint;
+        Service = listener.LocalEndPoint is IPEndPoint ip ? ip.Port : service;
+        Status = ProcessStatus.Listen;
+    }
+
+    /// <summary>The <c>listen()</c> backlog: how many clients wait in the kernel while the server is suspended.</summary>
+    public int Backlog => backlog;
+
+    /// <summary>
+    /// Binds and listens (loopback unless <paramref name="host"/> names another address). Port 0 lets the kernel
+    /// choose; <see cref="NetProcess.Service"/> then shows the real port. Fails before anything is listed.
+    /// </summary>
+    public static ServerProcess Listen(ProcessTable table, string? host, object? service, ProcessFamily? family, int backlog)
+    {
+        if (backlog < 1)
+        {
+            throw new NetProcException(NetProcError.InvalidEndpoint, $"The backlog must be at least 1, not {backlog}.", backlog);
+        }
+
+        Endpoints.Validate(host, service, family, server: true);
+        var endpoint = Endpoints.ForBind(family == ProcessFamily.Local ? null : host, service, family);
+        var socket = endpoint is UnixDomainSocketEndPoint
+            ? new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified)
+            : new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            if (endpoint is IPEndPoint { Address: var address } && address.Equals(IPAddress.IPv6Any))
+            {
+                socket.DualMode = false;
+            }
+
+            socket.Bind(endpoint);
+            socket.Listen(backlog);
+        }
+        catch (SocketException e)
+        {
+            socket.Dispose();
+            string shown = endpoint is IPEndPoint ip ? Endpoints.Describe(ip) : endpoint.ToString()!;
+            throw SocketFailure(e, $"Address {shown}", "listen");
+        }
+
+        string? file = endpoint is UnixDomainSocketEndPoint ? (string)service! : null;
+        return new ServerProcess(table, socket, family == ProcessFamily.Local ? null : host, service, endpoint, backlog, file);
+    }
+
+    /// <summary>Starts accepting; accepted sockets wait in the inbox until the pipeline thread lists them.</summary>
+    public void BeginAccepting() => _ = AcceptLoopAsync();
+
+    /// <summary>
+    /// Turns an accepted socket into a listed connection process, Emacs style: named
+    /// <c>"SERVER &lt;HOST:PORT&gt;"</c> (or <c>"SERVER &lt;N&gt;"</c> for unix sockets), inheriting the server's
+    /// filter, sentinel, a copy of its plist and its encoding, but not its query flag or suspension. Without a filter
+    /// on the server it gets a buffer named after the server's buffer (or name) with the same suffix.
+    /// Returns the connection and the peer's host as sentinel and log messages show it (<c>"-"</c> for unix).
+    /// </summary>
+    internal (StreamProcess Connection, string PeerHost) Adopt(AcceptedSocket accepted)
+    {
+        Consumed(1);
+        int number = Table.NextAcceptNumber();
+        var socket = accepted.Socket;
+        var remote = socket.RemoteEndPoint as IPEndPoint;
+        string suffix = remote is null ? number.ToString(System.Globalization.CultureInfo.InvariantCulture) : Endpoints.Describe(remote);
+        string peerHost = remote?.Address.ToString() ?? "-";
+        var connection = StreamProcess.ForAccepted(
+            Table, socket, remote?.Address.ToString(), remote is null ? Service : remote.Port, Family);
+        connection.Filter = Filter;
+        connection.Sentinel = Sentinel;
+        connection.Plist = (Hashtable)Plist.Clone();
+        connection.Encoding = Encoding;
+        if (Filter is null)
+        {
+            connection.SetBuffer(Table.AttachBuffer($"{Buffer?.Name ?? Name} <{suffix}>"));
+        }
+
+        Table.Register(connection, $"{Name} <{suffix}>");
+        connection.BeginReading();
+        return (connection, peerHost);
+    }
+
+    /// <summary>Accepted sockets not yet listed; a suspended server lets clients wait in the kernel backlog instead.</summary>
+    protected override long Window => Math.Max(backlog, 16);
+
+    protected override void OnSuspend()
+    {
+        // Stop the pending accept so waiting clients stay in the kernel's backlog, as with Emacs's stop-process.
+        try
+        {
+            Volatile.Read(ref acceptCancel)?.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The accept just finished.
+        }
+    }
+
+    protected override void ReleaseTransport()
+    {
+        listener.Dispose();
+        if (socketFile is not null)
+        {
+            try
+            {
+                File.Delete(socketFile);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                LastError = e;
+            }
+        }
+    }
+
+    private async Task AcceptLoopAsync()
+    {
+        while (!TransportClosed)
+        {
+            Socket? accepted = null;
+            try
+            {
+                await ReadPermission().ConfigureAwait(false);
+                if (TransportClosed)
+                {
+                    return;
+                }
+
+                using var cancel = CancellationTokenSource.CreateLinkedTokenSource(Closing);
+                Volatile.Write(ref acceptCancel, cancel);
+                if (Stopped)
+                {
+                    continue;
+                }
+
+                accepted = await listener.AcceptAsync(cancel.Token).ConfigureAwait(false);
+                Volatile.Write(ref acceptCancel, null);
+                if (accepted.ProtocolType == ProtocolType.Tcp)
+                {
+                    accepted.NoDelay = true;
+                }
+
+                PostCounted(new AcceptedSocket(accepted), 1);
+            }
+            catch (OperationCanceledException) when (!TransportClosed)
+            {
+                // Suspended while accepting: wait for resume.
+            }
+            catch (Exception e)
+            {
+                accepted?.Dispose();
+                if (TransportClosed)
+                {
+                    return;
+                }
+
+                // Out of descriptors or a similar passing failure: tell the log, wait a little, keep serving.
+                int code = e is SocketException s ? s.NativeErrorCode : -1;
+                Post(new AcceptFailure(code, e));
+                await Task.Delay(100).ConfigureAwait(false);
+            }
+        }
+    }
+}
+
+/// <summary>A connection the server accepted, waiting to be listed.</summary>
+internal sealed class AcceptedSocket : IDisposable
+{
+    public AcceptedSocket(Socket socket) => Socket = socket;
+
+    public Socket Socket { get; }
+
+    public void Dispose() => Socket.Dispose();
+}
+
+/// <summary>An <c>accept()</c> that failed; Emacs tells the server's log <c>"accept failed with code N\n"</c>.</summary>
+internal sealed class AcceptFailure
+{
+    public AcceptFailure(int code, Exception error)
+    {
+        Code = code;
+        Error = error;
+    }
+
+    public int Code { get; }
+
+    public Exception Error { get; }
+}
