@@ -12,14 +12,15 @@ public abstract class CreateProcessCmdlet : NetProcCmdlet
     private readonly CancellationTokenSource stopping = new();
 
     /// <summary>
-    /// Connects (or, with <paramref name="noWait"/>, starts connecting) and lists the process; a failure is an error
-    /// record and leaves the table as it was.
+    /// Connects a stream client (or, with <paramref name="noWait"/>, starts connecting) and lists it; a failure is an
+    /// error record and leaves the table as it was.
     /// </summary>
     protected void Connect(
         string name,
         string? host,
         object? service,
         ProcessFamily? family,
+        ProcessProtocol protocol,
         bool noWait,
         bool stopped,
         Action<NetProcess> configure)
@@ -27,7 +28,7 @@ public abstract class CreateProcessCmdlet : NetProcCmdlet
         StreamProcess process;
         try
         {
-            process = StreamProcess.CreateClient(Session.Table, host, service, family);
+            process = StreamProcess.CreateClient(Session.Table, host, service, family, protocol);
             configure(process);
             if (!noWait)
             {
@@ -45,32 +46,24 @@ public abstract class CreateProcessCmdlet : NetProcCmdlet
             return;
         }
 
-        Session.Table.Register(process, name);
-        if (stopped)
-        {
-            process.Suspend();
-        }
-
-        if (noWait)
-        {
-            process.ConnectInBackground();
-        }
-        else
-        {
-            process.BeginReading();
-        }
-
-        WriteObject(process);
+        List(process, name, stopped, noWait ? process.ConnectInBackground : process.BeginReading);
     }
 
     /// <summary>Binds and listens; a failure (address in use, say) is an error record and leaves nothing behind.</summary>
     protected void Listen(
-        string name, string? host, object? service, ProcessFamily? family, int backlog, bool stopped, Action<NetProcess> configure)
+        string name,
+        string? host,
+        object? service,
+        ProcessFamily? family,
+        ProcessProtocol protocol,
+        int backlog,
+        bool stopped,
+        Action<NetProcess> configure)
     {
         ServerProcess server;
         try
         {
-            server = ServerProcess.Listen(Session.Table, host, service, family, backlog);
+            server = ServerProcess.Listen(Session.Table, host, service, family, backlog, protocol);
         }
         catch (NetProcException e)
         {
@@ -79,14 +72,28 @@ public abstract class CreateProcessCmdlet : NetProcCmdlet
         }
 
         configure(server);
-        Session.Table.Register(server, name);
-        if (stopped)
+        List(server, name, stopped, server.BeginAccepting);
+    }
+
+    /// <summary>Opens a datagram socket, client or server: open at once, no handshake.</summary>
+    protected void OpenDatagram(
+        string name, string? host, object? service, ProcessFamily? family, bool server, bool stopped, Action<NetProcess> configure)
+    {
+        DatagramProcess process;
+        try
         {
-            server.Suspend();
+            process = server
+                ? DatagramProcess.CreateServer(Session.Table, host, service, family)
+                : DatagramProcess.CreateClient(Session.Table, host, service, family);
+        }
+        catch (NetProcException e)
+        {
+            WriteError(e);
+            return;
         }
 
-        server.BeginAccepting();
-        WriteObject(server);
+        configure(process);
+        List(process, name, stopped, process.BeginReading);
     }
 
     /// <summary>Applies the options every new process may take.</summary>
@@ -110,6 +117,19 @@ public abstract class CreateProcessCmdlet : NetProcCmdlet
     }
 
     protected override void StopProcessing() => stopping.Cancel();
+
+    /// <summary>Names and lists a ready process, suspends it if asked, then lets its socket work start.</summary>
+    private void List(NetProcess process, string name, bool stopped, Action begin)
+    {
+        Session.Table.Register(process, name);
+        if (stopped)
+        {
+            process.Suspend();
+        }
+
+        begin();
+        WriteObject(process);
+    }
 
     private void WaitForConnect(Task connect)
     {

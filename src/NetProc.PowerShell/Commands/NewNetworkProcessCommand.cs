@@ -27,6 +27,10 @@ public sealed class NewNetworkProcessCommand : CreateProcessCmdlet
     [Parameter]
     public ProcessFamily? Family { get; set; }
 
+    /// <summary>Stream (TCP, the default), Datagram (UDP or unix datagrams) or SeqPacket (unix sockets that keep message boundaries).</summary>
+    [Parameter]
+    public ProcessProtocol Type { get; set; } = ProcessProtocol.Stream;
+
     /// <summary>Listen instead of connecting; every accepted client becomes a process of its own.</summary>
     [Parameter]
     public SwitchParameter Server { get; set; }
@@ -80,7 +84,25 @@ public sealed class NewNetworkProcessCommand : CreateProcessCmdlet
             return;
         }
 
-        if (Server)
+        void ConfigureNew(NetProcess p)
+        {
+            Configure(p, Buffer, Filter, Sentinel, Plist, Encoding, NoQuery);
+            p.Log = Log;
+        }
+
+        if (Type == ProcessProtocol.Datagram)
+        {
+            // A datagram socket is open at once, so -NoWait has nothing to wait for; a datagram server accepts nobody.
+            if (Log is not null || MyInvocation.BoundParameters.ContainsKey(nameof(Backlog)))
+            {
+                WriteError(new NetProcException(
+                    NetProcError.IncompatibleParameters, "-Log and -Backlog are for stream servers: a datagram server accepts no connections.", Name));
+                return;
+            }
+
+            OpenDatagram(Name, Host, Service, Family, Server, Stopped, ConfigureNew);
+        }
+        else if (Server)
         {
             if (NoWait)
             {
@@ -88,14 +110,11 @@ public sealed class NewNetworkProcessCommand : CreateProcessCmdlet
                 return;
             }
 
-            Listen(Name, Host, Service, Family, Backlog, Stopped, p =>
-            {
-                Configure(p, Buffer, Filter, Sentinel, Plist, Encoding, NoQuery);
-                p.Log = Log;
-            });
-            return;
+            Listen(Name, Host, Service, Family, Type, Backlog, Stopped, ConfigureNew);
         }
-
-        Connect(Name, Host, Service, Family, NoWait, Stopped, p => Configure(p, Buffer, Filter, Sentinel, Plist, Encoding, NoQuery));
+        else
+        {
+            Connect(Name, Host, Service, Family, Type, NoWait, Stopped, ConfigureNew);
+        }
     }
 }

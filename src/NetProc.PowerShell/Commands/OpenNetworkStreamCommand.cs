@@ -41,6 +41,7 @@ public sealed class OpenNetworkStreamCommand : CreateProcessCmdlet
             Host,
             Service,
             family: null,
+            ProcessProtocol.Stream,
             NoWait,
             stopped: false,
             p => Configure(p, string.IsNullOrEmpty(Buffer) ? null : Buffer, null, null, null, Encoding, noQuery: false));

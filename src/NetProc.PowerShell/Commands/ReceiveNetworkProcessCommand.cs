@@ -8,7 +8,7 @@ namespace NetProc.Commands;
 /// whole lines with <c>-Line</c>. <c>-Wait</c> first waits for output, the close, or <c>-Timeout</c>.
 /// </summary>
 [Cmdlet(VerbsCommunications.Receive, "NetworkProcess", DefaultParameterSetName = ByName)]
-[OutputType(typeof(string), typeof(byte[]))]
+[OutputType(typeof(string), typeof(byte[]), typeof(ReceivedData))]
 public sealed class ReceiveNetworkProcessCommand : ProcessSelectionCmdlet
 {
     [Parameter]
@@ -26,13 +26,17 @@ public sealed class ReceiveNetworkProcessCommand : ProcessSelectionCmdlet
     [Parameter]
     public SwitchParameter Line { get; set; }
 
+    /// <summary>One object per chunk (per datagram) with Data, Length, RemoteEndPoint (the sender) and Received.</summary>
+    [Parameter]
+    public SwitchParameter Detailed { get; set; }
+
     protected override void BeginProcessing()
     {
-        if (AsByteStream && Line)
+        if (Line && (AsByteStream || Detailed))
         {
             ThrowTerminatingError(new ErrorRecord(
-                new PSArgumentException("-Line reads text; it cannot be combined with -AsByteStream."),
-                "LineWithByteStream",
+                new PSArgumentException("-Line gives whole lines of text; it cannot be combined with -AsByteStream or -Detailed."),
+                "IncompatibleParameters",
                 ErrorCategory.InvalidArgument,
                 null));
         }
@@ -77,17 +81,19 @@ public sealed class ReceiveNetworkProcessCommand : ProcessSelectionCmdlet
         while (buffer.TryTake(out var chunk))
         {
             var source = chunk!.Source;
-            if (AsByteStream || source.Encoding is null)
+            source.NoteSender(chunk);
+            object data = AsByteStream || source.Encoding is null ? chunk.ToArray() : source.Decode(chunk);
+            if (Detailed)
             {
-                WriteObject(chunk.ToArray(), enumerateCollection: false);
+                WriteObject(new ReceivedData(source, data, chunk.Count, chunk.From ?? source.RemoteEndPoint, chunk.Received));
             }
             else if (Line)
             {
-                WriteLines(buffer, source.Decode(chunk));
+                WriteLines(buffer, (string)data);
             }
-            else if (source.Decode(chunk) is { Length: > 0 } text)
+            else if (data is not string { Length: 0 })
             {
-                WriteObject(text);
+                WriteObject(data, enumerateCollection: false);
             }
         }
 

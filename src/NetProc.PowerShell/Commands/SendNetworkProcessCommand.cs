@@ -23,6 +23,11 @@ public sealed class SendNetworkProcessCommand : ProcessSelectionCmdlet
     [Parameter]
     public SwitchParameter Eof { get; set; }
 
+    /// <summary>For a datagram process: where to send (<c>host:port</c>, <c>[::1]:port</c>, a socket path, an EndPoint) instead of its datagram address.</summary>
+    [Parameter]
+    [ValidateNotNull]
+    public object? To { get; set; }
+
     protected override void ProcessRecord()
     {
         targets ??= SelectProcesses();
@@ -95,9 +100,19 @@ public sealed class SendNetworkProcessCommand : ProcessSelectionCmdlet
             Session.WaitUntil(() => process.Status != ProcessStatus.Connect, null, this);
         }
 
+        if (eof && process.Protocol == ProcessProtocol.Datagram)
+        {
+            WriteWarning($"Process {process.Name} is a datagram socket: it has no end-of-file, so -Eof does nothing.");
+            return;
+        }
+
         try
         {
-            var sent = process.SendAsync(bytes, eof);
+            var sent = To is null
+                ? process.SendAsync(bytes, eof)
+                : process is DatagramProcess datagram
+                    ? datagram.SendTo(bytes, datagram.ParseAddress(To is PSObject ps ? ps.BaseObject : To))
+                    : throw new NetProcException(NetProcError.InvalidEndpoint, $"-To is for datagram processes; {process.Name} is connected to its peer.", To);
             if (!sent.IsCompleted)
             {
                 sent.ContinueWith(_ => Session.Table.Activity.Set(), TaskScheduler.Default);

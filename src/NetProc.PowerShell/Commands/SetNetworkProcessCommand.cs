@@ -38,6 +38,11 @@ public sealed class SetNetworkProcessCommand : ProcessSelectionCmdlet
     [Parameter]
     public bool QueryOnExit { get; set; }
 
+    /// <summary>For a datagram process: where sends go from now on (Emacs <c>set-process-datagram-address</c>).</summary>
+    [Parameter]
+    [ValidateNotNull]
+    public object? DatagramAddress { get; set; }
+
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
@@ -47,7 +52,15 @@ public sealed class SetNetworkProcessCommand : ProcessSelectionCmdlet
         {
             if (ShouldProcess(process.Name, "Set " + string.Join(", ", MyInvocation.BoundParameters.Keys.Where(IsSetting))))
             {
-                Apply(process);
+                try
+                {
+                    Apply(process);
+                }
+                catch (NetProcException e)
+                {
+                    WriteError(e);
+                    continue;
+                }
             }
 
             if (PassThru)
@@ -58,10 +71,23 @@ public sealed class SetNetworkProcessCommand : ProcessSelectionCmdlet
     }
 
     private static bool IsSetting(string parameter) =>
-        parameter is nameof(Filter) or nameof(Sentinel) or nameof(Buffer) or nameof(Plist) or nameof(Encoding) or nameof(QueryOnExit);
+        parameter is nameof(Filter) or nameof(Sentinel) or nameof(Buffer) or nameof(Plist) or nameof(Encoding) or nameof(QueryOnExit)
+            or nameof(DatagramAddress);
 
     private void Apply(NetProcess process)
     {
+        // The one setting that can be refused goes first, so a refusal changes nothing.
+        if (DatagramAddress is not null)
+        {
+            if (process is not DatagramProcess datagram)
+            {
+                throw new NetProcException(
+                    NetProcError.InvalidEndpoint, $"Process {process.Name} is not a datagram process; it has no datagram address.", process);
+            }
+
+            datagram.SetDatagramAddress(DatagramAddress is PSObject ps ? ps.BaseObject : DatagramAddress);
+        }
+
         var bound = MyInvocation.BoundParameters;
         if (bound.ContainsKey(nameof(Filter)))
         {

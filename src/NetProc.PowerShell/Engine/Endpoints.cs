@@ -7,8 +7,14 @@ namespace NetProc.Engine;
 internal static class Endpoints
 {
     /// <summary>Checks what can be checked before any socket exists: the host is not blank, the service makes sense.</summary>
-    public static void Validate(string? host, object? service, ProcessFamily? family, bool server)
+    public static void Validate(string? host, object? service, ProcessFamily? family, ProcessProtocol protocol, bool server)
     {
+        if (protocol == ProcessProtocol.SeqPacket && family != ProcessFamily.Local)
+        {
+            throw new NetProcException(
+                NetProcError.InvalidEndpoint, "SeqPacket sockets are unix sockets: add -Family Local.", protocol);
+        }
+
         if (host is not null && string.IsNullOrWhiteSpace(host))
         {
             throw new NetProcException(NetProcError.InvalidEndpoint, "The host name is empty.", host);
@@ -50,6 +56,59 @@ internal static class Endpoints
         int port = ServiceNames.Resolve(service, allowZero: true);
         var addresses = ResolveAsync(host ?? DefaultHost(family), family, CancellationToken.None).GetAwaiter().GetResult();
         return new IPEndPoint(addresses[0], port);
+    }
+
+    /// <summary>A socket of the endpoint's family and the process's type.</summary>
+    public static Socket NewSocket(EndPoint endpoint, ProcessProtocol protocol)
+    {
+        if (endpoint is UnixDomainSocketEndPoint)
+        {
+            var type = protocol switch
+            {
+                ProcessProtocol.Datagram => SocketType.Dgram,
+                ProcessProtocol.SeqPacket => SocketType.Seqpacket,
+                _ => SocketType.Stream,
+            };
+            return new Socket(AddressFamily.Unix, type, ProtocolType.Unspecified);
+        }
+
+        return protocol == ProcessProtocol.Datagram
+            ? new Socket(endpoint.AddressFamily, SocketType.Dgram, ProtocolType.Udp)
+            : new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+    }
+
+    /// <summary>
+    /// An address of its own for a unix datagram client, so that servers can answer it: in Linux's abstract namespace
+    /// (no file to clean up), elsewhere a file in the temp folder.
+    /// </summary>
+    public static UnixDomainSocketEndPoint UniqueLocalAddress() => OperatingSystem.IsLinux()
+        ? new UnixDomainSocketEndPoint($"\0netproc-{Guid.NewGuid():N}")
+        : new UnixDomainSocketEndPoint(Path.Combine(Path.GetTempPath(), $"netproc-{Guid.NewGuid():N}.sock"));
+
+    /// <summary>
+    /// A datagram address as a user writes it: an EndPoint, <c>"127.0.0.1:5000"</c>, <c>"[::1]:5000"</c>,
+    /// <c>"host:5000"</c>, or a socket path for a unix socket. It must fit the process's family.
+    /// </summary>
+    public static EndPoint ParseAddress(object value, ProcessFamily family)
+    {
+        EndPoint parsed = value switch
+        {
+            EndPoint endpoint => endpoint,
+            string path when family == ProcessFamily.Local => new UnixDomainSocketEndPoint(path),
+            string text when IPEndPoint.TryParse(text, out var ip) && ip.Port != 0 => ip,
+            string text when text.LastIndexOf(':') is int colon and > 0
+                && int.TryParse(text[(colon + 1)..], out int port) && port is > 0 and <= 65535 =>
+                new IPEndPoint(ResolveAsync(text[..colon].Trim('[', ']'), family, CancellationToken.None).GetAwaiter().GetResult()[0], port),
+            _ => throw new NetProcException(
+                NetProcError.InvalidEndpoint, $"'{value}' is not an address: write host:port, [v6-address]:port or a socket path.", value),
+        };
+        if (FamilyOf(parsed) != family)
+        {
+            throw new NetProcException(
+                NetProcError.InvalidEndpoint, $"Address {parsed} is not an {family} address, as the process's socket is.", value);
+        }
+
+        return parsed;
     }
 
     public static ProcessFamily FamilyOf(EndPoint endpoint) => endpoint.AddressFamily switch

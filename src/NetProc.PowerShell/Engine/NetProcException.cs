@@ -18,6 +18,8 @@ public enum NetProcError
     ProcessNotRunning,
     OutputClosed,
     SendFailed,
+    NoDatagramAddress,
+    DatagramTooLarge,
     InvalidData,
     InvalidEncoding,
 }

@@ -245,6 +245,15 @@ public abstract class NetProcess
         waiting.TrySetResult();
     }
 
+    /// <summary>A datagram's sender becomes where replies go, when the user or a filter gets the datagram (Emacs item 128).</summary>
+    internal void NoteSender(Chunk chunk)
+    {
+        if (chunk.From is not null)
+        {
+            DatagramAddress = chunk.From;
+        }
+    }
+
     /// <summary>Decodes a chunk with this process's stateful decoder: a sequence split across reads is completed, not mangled.</summary>
     internal string Decode(Chunk chunk)
     {

@@ -15,8 +15,9 @@ public sealed class ServerProcess : NetworkProcess
     private readonly int backlog;
     private CancellationTokenSource? acceptCancel;
 
-    private ServerProcess(ProcessTable table, Socket listener, string? host, object? service, EndPoint bound, int backlog, string? socketFile)
-        : base(table, ProcessKind.Server, ProcessProtocol.Stream, host, service, Endpoints.FamilyOf(bound))
+    private ServerProcess(
+        ProcessTable table, Socket listener, ProcessProtocol protocol, string? host, object? service, EndPoint bound, int backlog, string? socketFile)
+        : base(table, ProcessKind.Server, protocol, host, service, Endpoints.FamilyOf(bound))
     {
         this.listener = listener;
         this.backlog = backlog;
@@ -33,18 +34,17 @@ public sealed class ServerProcess : NetworkProcess
     /// Binds and listens (loopback unless <paramref name="host"/> names another address). Port 0 lets the kernel
     /// choose; <see cref="NetProcess.Service"/> then shows the real port. Fails before anything is listed.
     /// </summary>
-    public static ServerProcess Listen(ProcessTable table, string? host, object? service, ProcessFamily? family, int backlog)
+    public static ServerProcess Listen(
+        ProcessTable table, string? host, object? service, ProcessFamily? family, int backlog, ProcessProtocol protocol = ProcessProtocol.Stream)
     {
         if (backlog < 1)
         {
             throw new NetProcException(NetProcError.InvalidEndpoint, $"The backlog must be at least 1, not {backlog}.", backlog);
         }
 
-        Endpoints.Validate(host, service, family, server: true);
+        Endpoints.Validate(host, service, family, protocol, server: true);
         var endpoint = Endpoints.ForBind(family == ProcessFamily.Local ? null : host, service, family);
-        var socket = endpoint is UnixDomainSocketEndPoint
-            ? new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified)
-            : new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        var socket = Endpoints.NewSocket(endpoint, protocol);
         try
         {
             if (endpoint is IPEndPoint { Address: var address } && address.Equals(IPAddress.IPv6Any))
@@ -63,7 +63,7 @@ public sealed class ServerProcess : NetworkProcess
         }
 
         string? file = endpoint is UnixDomainSocketEndPoint ? (string)service! : null;
-        return new ServerProcess(table, socket, family == ProcessFamily.Local ? null : host, service, endpoint, backlog, file);
+        return new ServerProcess(table, socket, protocol, family == ProcessFamily.Local ? null : host, service, endpoint, backlog, file);
     }
 
     /// <summary>Starts accepting; accepted sockets wait in the inbox until the pipeline thread lists them.</summary>
@@ -85,7 +85,7 @@ public sealed class ServerProcess : NetworkProcess
         string suffix = remote is null ? number.ToString(System.Globalization.CultureInfo.InvariantCulture) : Endpoints.Describe(remote);
         string peerHost = remote?.Address.ToString() ?? "-";
         var connection = StreamProcess.ForAccepted(
-            Table, socket, remote?.Address.ToString(), remote is null ? Service : remote.Port, Family);
+            Table, socket, Protocol, remote?.Address.ToString(), remote is null ? Service : remote.Port, Family);
         connection.Filter = Filter;
         connection.Sentinel = Sentinel;
         connection.Plist = (Hashtable)Plist.Clone();
@@ -158,7 +158,6 @@ public sealed class ServerProcess : NetworkProcess
                 {
                     accepted.NoDelay = true;
                 }
-
                 PostCounted(new AcceptedSocket(accepted), 1);
             }
             catch (OperationCanceledException) when (!TransportClosed)

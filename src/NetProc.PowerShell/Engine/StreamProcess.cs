@@ -16,23 +16,29 @@ public sealed class StreamProcess : NetworkProcess
     private bool eofQueued;
     private int brokenPosted;
 
-    private StreamProcess(ProcessTable table, ProcessKind kind, string? host, object? service, ProcessFamily? family)
-        : base(table, kind, ProcessProtocol.Stream, host, service, family ?? ProcessFamily.IPv4)
+    private StreamProcess(
+        ProcessTable table, ProcessKind kind, ProcessProtocol protocol, string? host, object? service, ProcessFamily? family)
+        : base(table, kind, protocol, host, service, family ?? ProcessFamily.IPv4)
     {
         requestedFamily = family;
     }
 
-    /// <summary>A client not yet connected; bad ports and service names fail here, before anything exists.</summary>
-    public static StreamProcess CreateClient(ProcessTable table, string? host, object? service, ProcessFamily? family)
+    /// <summary>
+    /// A client not yet connected (a byte stream, or with <see cref="ProcessProtocol.SeqPacket"/> a unix socket that
+    /// keeps message boundaries); bad ports and service names fail here, before anything exists.
+    /// </summary>
+    public static StreamProcess CreateClient(
+        ProcessTable table, string? host, object? service, ProcessFamily? family, ProcessProtocol protocol = ProcessProtocol.Stream)
     {
-        Endpoints.Validate(host, service, family, server: false);
-        return new StreamProcess(table, ProcessKind.Client, family == ProcessFamily.Local ? null : host, service, family);
+        Endpoints.Validate(host, service, family, protocol, server: false);
+        return new StreamProcess(table, ProcessKind.Client, protocol, family == ProcessFamily.Local ? null : host, service, family);
     }
 
     /// <summary>A connection a server accepted; the server names it and lists it.</summary>
-    internal static StreamProcess ForAccepted(ProcessTable table, Socket accepted, string? host, object? service, ProcessFamily family)
+    internal static StreamProcess ForAccepted(
+        ProcessTable table, Socket accepted, ProcessProtocol protocol, string? host, object? service, ProcessFamily family)
     {
-        var connection = new StreamProcess(table, ProcessKind.Connection, host, service, family) { socket = accepted };
+        var connection = new StreamProcess(table, ProcessKind.Connection, protocol, host, service, family) { socket = accepted };
         connection.LocalEndPoint = accepted.LocalEndPoint;
         connection.RemoteEndPoint = accepted.RemoteEndPoint;
         connection.Status = ProcessStatus.Open;
@@ -50,9 +56,7 @@ public sealed class StreamProcess : NetworkProcess
         SocketException? last = null;
         foreach (var endpoint in endpoints)
         {
-            var attempt = endpoint is UnixDomainSocketEndPoint
-                ? new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified)
-                : new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            var attempt = Endpoints.NewSocket(endpoint, Protocol);
             try
             {
                 await attempt.ConnectAsync(endpoint, linked.Token).ConfigureAwait(false);
@@ -164,7 +168,9 @@ public sealed class StreamProcess : NetworkProcess
             while (true)
             {
                 await ReadPermission().ConfigureAwait(false);
-                if (!dataLikelyWaiting)
+
+                // A zero-byte read would swallow a whole message of a seqpacket socket; only byte streams use it.
+                if (!dataLikelyWaiting && Protocol == ProcessProtocol.Stream)
                 {
                     // Wait for data without a buffer: an idle connection holds no read block, and a suspend that
                     // comes while waiting leaves the data in the kernel, where TCP flow control pushes back.

@@ -19,7 +19,7 @@ public static class ErrorRecords
         NetProcError.AddressInUse => ErrorCategory.ResourceExists,
         NetProcError.AccessDenied => ErrorCategory.PermissionDenied,
         NetProcError.ListenFailed => ErrorCategory.ResourceUnavailable,
-        NetProcError.ProcessNotRunning or NetProcError.OutputClosed => ErrorCategory.InvalidOperation,
+        NetProcError.ProcessNotRunning or NetProcError.OutputClosed or NetProcError.NoDatagramAddress => ErrorCategory.InvalidOperation,
         _ => ErrorCategory.InvalidArgument,
     };
 }

@@ -239,6 +239,7 @@ public sealed class ProcessSession
 
         object data = process.Encoding is null ? chunk.ToArray() : process.Decode(chunk);
         process.Consumed(chunk.Count);
+        process.NoteSender(chunk);
         if (data is string { Length: 0 })
         {
             // Only the start of a multi-byte character: it completes with the next chunk.
