@@ -10,6 +10,8 @@ namespace NetProc.Commands;
 [OutputType(typeof(StreamProcess))]
 public sealed class OpenNetworkStreamCommand : CreateProcessCmdlet
 {
+    private object? service;
+
     [Parameter(Mandatory = true, Position = 0)]
     [ValidateNotNullOrEmpty]
     public string Name { get; set; } = string.Empty;
@@ -25,7 +27,11 @@ public sealed class OpenNetworkStreamCommand : CreateProcessCmdlet
     public new string? Host { get; set; }
 
     [Parameter(Mandatory = true, Position = 3)]
-    public object? Service { get; set; }
+    public object? Service
+    {
+        get => service;
+        set => service = value is PSObject wrapped ? wrapped.BaseObject : value;
+    }
 
     [Parameter]
     public SwitchParameter NoWait { get; set; }

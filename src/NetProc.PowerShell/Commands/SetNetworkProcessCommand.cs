@@ -20,6 +20,11 @@ public sealed class SetNetworkProcessCommand : ProcessSelectionCmdlet
     [AllowNull]
     public ScriptBlock? Sentinel { get; set; }
 
+    /// <summary>A server's log, <c>param($Server, $Connection, $Message)</c>; <c>$null</c> removes it.</summary>
+    [Parameter]
+    [AllowNull]
+    public ScriptBlock? Log { get; set; }
+
     /// <summary>A buffer name; <c>$null</c> or empty keeps output with the process itself.</summary>
     [Parameter]
     [AllowNull]
@@ -71,7 +76,7 @@ public sealed class SetNetworkProcessCommand : ProcessSelectionCmdlet
     }
 
     private static bool IsSetting(string parameter) =>
-        parameter is nameof(Filter) or nameof(Sentinel) or nameof(Buffer) or nameof(Plist) or nameof(Encoding) or nameof(QueryOnExit)
+        parameter is nameof(Filter) or nameof(Sentinel) or nameof(Log) or nameof(Buffer) or nameof(Plist) or nameof(Encoding) or nameof(QueryOnExit)
             or nameof(DatagramAddress);
 
     private void Apply(NetProcess process)
@@ -97,6 +102,11 @@ public sealed class SetNetworkProcessCommand : ProcessSelectionCmdlet
         if (bound.ContainsKey(nameof(Sentinel)))
         {
             process.Sentinel = Sentinel;
+        }
+
+        if (bound.ContainsKey(nameof(Log)))
+        {
+            process.Log = Log;
         }
 
         if (bound.ContainsKey(nameof(Buffer)))
