@@ -60,7 +60,9 @@ switch ($Task) {
     'Test' {
         Invoke-Build
         Restore-Pester
-        $code = Invoke-Child (Join-Path $root 'tests/Pester/Run-Tests.ps1') @('-ModulePath', $moduleOut, '-Filter', $Filter)
+        # A bare '*' would be expanded by the shell into file names on its way to the child.
+        $testArgs = @('-ModulePath', $moduleOut) + $(if ($Filter -ne '*') { @('-Filter', $Filter) } else { @() })
+        $code = Invoke-Child (Join-Path $root 'tests/Pester/Run-Tests.ps1') $testArgs
         exit $code
     }
     'Demo' {
