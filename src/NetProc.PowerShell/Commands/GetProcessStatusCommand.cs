@@ -10,6 +10,8 @@ public sealed class GetProcessStatusCommand : ProcessSelectionCmdlet
 {
     protected override void ProcessRecord()
     {
+        // Looking at processes is a moment the session waits: what arrived shows, as it would at the prompt.
+        Session.DeliverPending(WriteWarning);
         foreach (var process in SelectProcesses())
         {
             WriteObject(process.Status);

@@ -73,6 +73,9 @@ public sealed class SetNetworkProcessCommand : ProcessSelectionCmdlet
                 WriteObject(process);
             }
         }
+
+        // Output that waited for a filter (or for a buffer) goes there now.
+        Session.DeliverPending(WriteWarning);
     }
 
     private static bool IsSetting(string parameter) =>

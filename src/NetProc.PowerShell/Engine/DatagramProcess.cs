@@ -167,7 +167,7 @@ public sealed class DatagramProcess : NetworkProcess
             {
                 var result = await socket.ReceiveFromAsync(block, SocketFlags.None, anySender, Closing).ConfigureAwait(false);
                 int n = result.ReceivedBytes;
-                if (BufferedBytes + n > Window)
+                if (WindowFullFor(n))
                 {
                     Interlocked.Increment(ref dropped);
                     continue;

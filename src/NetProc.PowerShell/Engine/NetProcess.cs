@@ -14,9 +14,16 @@ public abstract class NetProcess
     /// <summary>How many bytes a process may hold read but not yet consumed before its reads pause.</summary>
     public const int ReceiveWindow = 1 << 20;
 
+    /// <summary>
+    /// What one held chunk costs beyond its bytes (its objects and queue slot), charged to the window so a peer that
+    /// trickles single bytes cannot make the window hold a hundred times its size in bookkeeping.
+    /// </summary>
+    protected const int ChunkOverhead = 128;
+
     private readonly object readGate = new();
     private TaskCompletionSource? readPermission;
     private long unconsumed;
+    private long windowUse;
     private long bytesReceived;
     private long bytesSent;
     private Encoding? encoding;
@@ -181,12 +188,16 @@ public abstract class NetProcess
         PostCounted(new Chunk(this, data, count, from), count);
     }
 
-    /// <summary>Posts an item that fills the receive window by <paramref name="weight"/> until it is consumed.</summary>
-    protected void PostCounted(object item, int weight)
+    /// <summary>Posts an item that holds <paramref name="count"/> units (bytes, or pending accepts) until consumed.</summary>
+    protected void PostCounted(object item, int count)
     {
-        Interlocked.Add(ref unconsumed, weight);
+        Interlocked.Add(ref unconsumed, count);
+        Interlocked.Add(ref windowUse, count + ChunkOverhead);
         Post(item);
     }
+
+    /// <summary>Whether <paramref name="count"/> more bytes would overflow the window (datagrams beyond it are dropped).</summary>
+    protected bool WindowFullFor(int count) => Interlocked.Read(ref windowUse) + count + ChunkOverhead > Window;
 
     /// <summary>How much unconsumed input makes reading pause: bytes for streams, pending accepts for servers.</summary>
     protected virtual long Window => ReceiveWindow;
@@ -217,12 +228,13 @@ public abstract class NetProcess
 
     protected virtual bool TransportClosed => false;
 
-    private bool MayRead => TransportClosed || (!Stopped && Interlocked.Read(ref unconsumed) < Window);
+    private bool MayRead => TransportClosed || (!Stopped && Interlocked.Read(ref windowUse) < Window);
 
     /// <summary>Returns consumed bytes to the receive window.</summary>
     internal void Consumed(int count)
     {
-        if (Interlocked.Add(ref unconsumed, -count) < Window)
+        Interlocked.Add(ref unconsumed, -count);
+        if (Interlocked.Add(ref windowUse, -(count + ChunkOverhead)) < Window)
         {
             WakeReader();
         }

@@ -20,7 +20,7 @@ public sealed class ProcessTable
     public ManualResetEventSlim Activity { get; } = new(false);
 
     /// <summary>Raised on socket threads when a process gets something to deliver. Handlers must not run script.</summary>
-    public event Action? Ready;
+    public event Action<NetProcess>? Ready;
 
     public IReadOnlyList<NetProcess> Processes
     {
@@ -120,7 +120,7 @@ public sealed class ProcessTable
         Activity.Set();
         try
         {
-            Ready?.Invoke();
+            Ready?.Invoke(process);
         }
         catch (Exception)
         {
@@ -129,6 +129,9 @@ public sealed class ProcessTable
     }
 
     public bool TryTakeReady(out NetProcess? process) => ready.TryDequeue(out process);
+
+    /// <summary>Whether some process has something for the pipeline thread.</summary>
+    public bool HasReady => !ready.IsEmpty;
 
     /// <summary>Closes every process and empties the table; used when the runspace or the module goes away.</summary>
     public void CloseAll()

@@ -101,7 +101,7 @@ public sealed class ServerProcess : NetworkProcess
     }
 
     /// <summary>Accepted sockets not yet listed; a suspended server lets clients wait in the kernel backlog instead.</summary>
-    protected override long Window => Math.Max(backlog, 16);
+    protected override long Window => Math.Max(backlog, 16) * (1L + ChunkOverhead);
 
     protected override void OnSuspend()
     {

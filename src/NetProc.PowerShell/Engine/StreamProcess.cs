@@ -162,20 +162,21 @@ public sealed class StreamProcess : NetworkProcess
     private async Task ReadLoopAsync()
     {
         var sock = socket!;
-        bool dataLikelyWaiting = false;
+        bool byteStream = Protocol == ProcessProtocol.Stream;
         try
         {
             while (true)
             {
                 await ReadPermission().ConfigureAwait(false);
-
-                // A zero-byte read would swallow a whole message of a seqpacket socket; only byte streams use it.
-                if (!dataLikelyWaiting && Protocol == ProcessProtocol.Stream)
+                int waiting = byteStream ? sock.Available : ReadSize;
+                if (waiting == 0)
                 {
                     // Wait for data without a buffer: an idle connection holds no read block, and a suspend that
                     // comes while waiting leaves the data in the kernel, where TCP flow control pushes back.
+                    // (Only for byte streams: a zero-byte read would swallow a whole seqpacket message.)
                     await sock.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, Closing).ConfigureAwait(false);
                     await ReadPermission().ConfigureAwait(false);
+                    waiting = sock.Available;
                 }
 
                 if (TransportClosed)
@@ -183,23 +184,16 @@ public sealed class StreamProcess : NetworkProcess
                     return;
                 }
 
-                byte[] block = GC.AllocateUninitializedArray<byte>(ReadSize);
-                int n = await sock.ReceiveAsync(block.AsMemory(), SocketFlags.None, Closing).ConfigureAwait(false);
+                // Read straight into an array of the size that waits, so the chunk needs no second copy.
+                byte[] block = GC.AllocateUninitializedArray<byte>(Math.Clamp(waiting, 1, ReadSize));
+                int n = await sock.ReceiveAsync(block, SocketFlags.None, Closing).ConfigureAwait(false);
                 if (n == 0)
                 {
                     PostBroken(null);
                     return;
                 }
 
-                dataLikelyWaiting = n == ReadSize;
-
-                // A short read is copied out so a small chunk does not pin a whole read block.
-                if (n < ReadSize / 2)
-                {
-                    block = block.AsSpan(0, n).ToArray();
-                }
-
-                PostData(block, n, null);
+                PostData(n == block.Length ? block : block.AsSpan(0, n).ToArray(), n, null);
             }
         }
         catch (Exception e)

@@ -22,6 +22,7 @@ public sealed class ProcessSession
     private readonly PSHost host;
     private readonly PSEventSubscriber subscriber;
     private int eventQueued;
+    private int waiting;
 
     private ProcessSession(Runspace runspace, PSEventManager events, PSHost host)
     {
@@ -145,6 +146,25 @@ public sealed class ProcessSession
     /// meanwhile. Null timeout waits without limit. Ctrl+C ends the wait at once.
     /// </summary>
     public bool WaitUntil(Func<bool> done, double? timeoutSeconds, PSCmdlet cmdlet)
+    {
+        Interlocked.Increment(ref waiting);
+        try
+        {
+            return WaitDelivering(done, timeoutSeconds, cmdlet);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref waiting);
+
+            // What arrived after the last delivery of this wait must not wait for the next command.
+            if (Table.HasReady)
+            {
+                RaiseDeliveryEvent();
+            }
+        }
+    }
+
+    private bool WaitDelivering(Func<bool> done, double? timeoutSeconds, PSCmdlet cmdlet)
     {
         var deadline = timeoutSeconds is double seconds
             ? DateTime.UtcNow + TimeSpan.FromSeconds(seconds)
@@ -309,9 +329,21 @@ public sealed class ProcessSession
         }
     }
 
-    private void OnReady()
+    /// <summary>
+    /// On a socket thread: a process has something to deliver. Only callbacks need the engine event; a waiting cmdlet
+    /// delivers by itself, and output for the buffer waits for the next read, wait or listing.
+    /// </summary>
+    private void OnReady(NetProcess process)
     {
-        if (Interlocked.Exchange(ref eventQueued, 1) == 0)
+        if (process.Filter is not null || process.Sentinel is not null || process.Log is not null)
+        {
+            RaiseDeliveryEvent();
+        }
+    }
+
+    private void RaiseDeliveryEvent()
+    {
+        if (Volatile.Read(ref waiting) == 0 && Interlocked.Exchange(ref eventQueued, 1) == 0)
         {
             events.GenerateEvent(PumpSourceIdentifier, null, null, null);
         }
