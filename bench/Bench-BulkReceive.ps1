@@ -1,0 +1,183 @@
+<#
+.SYNOPSIS
+    Benchmark 1: bulk receive of 1 GiB (-Quick: 128 MiB) over loopback.
+.DESCRIPTION
+    The sender is a separate pwsh process (C# BulkSender), so this process's CPU time is the receiver's alone.
+    Variants, each after a small warm-up transfer:
+      raw C#      a plain synchronous Socket.Receive loop in C# (64 KiB buffer): the baseline
+      raw PS      the same loop written in PowerShell over a raw Socket (context)
+      NetProc (a) Receive-NetworkProcess -AsByteStream -Wait in a loop, summing .Length
+      NetProc (b) a byte filter counting bytes, driven by Wait-NetworkProcess in a loop
+    Three runs per variant in rotating order; the median run is reported (loopback on a small VM is noisy).
+    Reports MB/s (10^6 bytes/s) and receiver CPU seconds per GiB; target: (a) >= 80% of raw C#.
+#>
+param(
+    [Parameter(Mandatory)] [string] $ModulePath,
+    [switch] $Quick,
+    [string] $ResultPath,
+    # Measured runs per variant (the order rotates each run); the median is reported, every run is printed.
+    [int] $Runs = 3
+)
+. (Join-Path $PSScriptRoot 'BenchCommon.ps1')
+
+$size = if ($Quick) { 128MB } else { 1GB }
+$warmup = 16MB
+
+# --- the sender process ------------------------------------------------------------------------------------------
+$pwsh = @(Get-PwshCommand)
+$peers = (Join-Path $PSScriptRoot 'BenchPeers.cs').Replace("'", "''")
+$psi = [System.Diagnostics.ProcessStartInfo]::new($pwsh[0])
+foreach ($a in @($pwsh | Select-Object -Skip 1)) { $psi.ArgumentList.Add($a) }
+foreach ($a in '-NoProfile', '-NonInteractive', '-Command', "Add-Type -Path '$peers'; [NetProcBench.BulkSender]::Serve([Console]::Out)") {
+    $psi.ArgumentList.Add($a)
+}
+$psi.RedirectStandardOutput = $true
+$psi.UseShellExecute = $false
+$sender = [System.Diagnostics.Process]::Start($psi)
+
+function Read-SenderLine([int] $TimeoutSeconds = 60) {
+    $task = $sender.StandardOutput.ReadLineAsync()
+    if (-not $task.Wait([timespan]::FromSeconds($TimeoutSeconds))) { throw "the sender said nothing for $TimeoutSeconds s" }
+    $line = $task.Result
+    if ($null -eq $line) { throw 'the sender exited' }
+    $line
+}
+
+# One transfer: $Receive gets the port and returns the byte count; timing and CPU cover only the receiving.
+function Measure-Transfer([string] $Variant, [long] $Bytes) {
+    [GC]::Collect()
+    [GC]::WaitForPendingFinalizers()
+    $r = & $script:Variants[$Variant] $Bytes
+    $sent = Read-SenderLine
+    if ($sent -notmatch '^SENT (\d+) CPU ([\d.]+)') { throw "sender: $sent" }
+    if ([long]$Matches[1] -ne $Bytes -or $r.Bytes -ne $Bytes) {
+        throw "$Variant : sender sent $($Matches[1]) bytes, receiver read $($r.Bytes), expected $Bytes"
+    }
+    $r.SenderCpu = [double]::Parse($Matches[2], $script:Invariant)
+    $r
+}
+
+$script:Variants = @{
+    'raw C#' = {
+        param([long] $Bytes)
+        $s = [NetProcBench.RawReceiver]::Connect($script:Port, $Bytes)
+        $cpu0 = [NetProcBench.Cpu]::Seconds()
+        $sw = [System.Diagnostics.Stopwatch]::StartNew()
+        $n = [NetProcBench.RawReceiver]::ReceiveAll($s, 64KB)
+        $sw.Stop()
+        $cpu = [NetProcBench.Cpu]::Seconds() - $cpu0
+        $s.Dispose()
+        @{ Bytes = $n; Seconds = $sw.Elapsed.TotalSeconds; Cpu = $cpu; Calls = 0; SenderCpu = 0 }
+    }
+    'raw PS' = {
+        param([long] $Bytes)
+        $s = [NetProcBench.RawReceiver]::Connect($script:Port, $Bytes)
+        $buf = [byte[]]::new(64KB)
+        $total = [long]0
+        $cpu0 = [NetProcBench.Cpu]::Seconds()
+        $sw = [System.Diagnostics.Stopwatch]::StartNew()
+        while (($n = $s.Receive($buf)) -gt 0) { $total += $n }
+        $sw.Stop()
+        $cpu = [NetProcBench.Cpu]::Seconds() - $cpu0
+        $s.Dispose()
+        @{ Bytes = $total; Seconds = $sw.Elapsed.TotalSeconds; Cpu = $cpu; Calls = 0; SenderCpu = 0 }
+    }
+    'NetProc (a)' = {
+        param([long] $Bytes)
+        $p = New-NetworkProcess -Name bulk -Host 127.0.0.1 -Service $script:Port -Encoding Byte
+        Send-NetworkProcess -InputObject $p -Data ([BitConverter]::GetBytes([long]$Bytes))
+        $total = [long]0
+        $calls = 0
+        $cpu0 = [NetProcBench.Cpu]::Seconds()
+        $sw = [System.Diagnostics.Stopwatch]::StartNew()
+        while ($true) {
+            $r = Receive-NetworkProcess -InputObject $p -Wait -Timeout 1 -AsByteStream
+            $calls++
+            if ($r -is [byte[]]) { $total += $r.Length }
+            elseif ($null -ne $r) { foreach ($c in $r) { $total += $c.Length } }
+            if (-not $p.IsLive -and $p.BufferedBytes -eq 0) { break }
+        }
+        $sw.Stop()
+        $cpu = [NetProcBench.Cpu]::Seconds() - $cpu0
+        Remove-NetworkProcess -InputObject $p -ErrorAction SilentlyContinue
+        @{ Bytes = $total; Seconds = $sw.Elapsed.TotalSeconds; Cpu = $cpu; Calls = $calls; SenderCpu = 0 }
+    }
+    'NetProc (b)' = {
+        param([long] $Bytes)
+        $script:filtered = [long]0
+        $p = New-NetworkProcess -Name bulkf -Host 127.0.0.1 -Service $script:Port -Encoding Byte `
+            -Filter { param($Process, $Data) $script:filtered += $Data.Length }
+        Send-NetworkProcess -InputObject $p -Data ([BitConverter]::GetBytes([long]$Bytes))
+        $calls = 0
+        $cpu0 = [NetProcBench.Cpu]::Seconds()
+        $sw = [System.Diagnostics.Stopwatch]::StartNew()
+        while ($p.IsLive) {
+            $null = Wait-NetworkProcess -InputObject $p -Timeout 1
+            $calls++
+        }
+        $sw.Stop()
+        $cpu = [NetProcBench.Cpu]::Seconds() - $cpu0
+        Remove-NetworkProcess -InputObject $p -ErrorAction SilentlyContinue
+        @{ Bytes = $script:filtered; Seconds = $sw.Elapsed.TotalSeconds; Cpu = $cpu; Calls = $calls; SenderCpu = 0 }
+    }
+}
+
+try {
+    $first = Read-SenderLine
+    if ($first -notmatch '^PORT (\d+)$') { throw "sender: $first" }
+    $script:Port = [int]$Matches[1]
+
+    $order = 'raw C#', 'NetProc (a)', 'NetProc (b)', 'raw PS'
+    foreach ($v in $order) { $null = Measure-Transfer $v $warmup }
+
+    $best = @{}
+    $all = @{}
+    foreach ($run in 1..$Runs) {
+        $k = ($run - 1) % $order.Count
+        foreach ($v in @($order[$k..($order.Count - 1)]) + @(if ($k) { $order[0..($k - 1)] })) {
+            $r = Measure-Transfer $v $size
+            $r.MBps = $r.Bytes / $r.Seconds / 1e6
+            $r.CpuPerGiB = $r.Cpu / ($r.Bytes / 1GB)
+            if (-not $all.ContainsKey($v)) { $all[$v] = @() }
+            $all[$v] += , $r
+        }
+    }
+    # The median run by MB/s (CPU figures come from that same run).
+    foreach ($v in $order) { $best[$v] = @($all[$v] | Sort-Object { $_.MBps })[[math]::Floor(($all[$v].Count - 1) / 2)] }
+}
+finally {
+    try {
+        # A zero length ends the sender's loop.
+        $bye = [NetProcBench.RawReceiver]::Connect($script:Port, 0)
+        $bye.Dispose()
+    }
+    catch { }
+    if (-not $sender.WaitForExit(10000)) { $sender.Kill() }
+}
+
+Write-Host ''
+Write-Host ("Bulk receive of {0} MiB over loopback; sender in a separate process; median of {1} run(s), order rotated each run" -f ($size / 1MB), $Runs)
+Write-Host ('{0,-12} {1,10} {2,9} {3,13} {4,13} {5,8}   {6}' -f 'variant', 'MB/s', 'vs raw', 'recv CPU s/GiB', 'sender CPU s', 'calls', 'every run, MB/s')
+$raw = $best['raw C#']
+foreach ($v in $order) {
+    $r = $best[$v]
+    $runsText = ($all[$v] | ForEach-Object { Format-Num $_.MBps 'N0' }) -join ', '
+    Write-Host ('{0,-12} {1,10} {2,9} {3,13} {4,13} {5,8}   {6}' -f $v, (Format-Num $r.MBps 'N0'), (Format-Num ($r.MBps / $raw.MBps) 'P0'),
+        (Format-Num $r.CpuPerGiB 'N3'), (Format-Num $r.SenderCpu 'N3'), $r.Calls, $runsText)
+}
+
+$a = $best['NetProc (a)']
+$b = $best['NetProc (b)']
+$ps = $best['raw PS']
+$label = if ($Quick) { '128 MiB' } else { '1 GiB' }
+Add-BenchResult "1a bulk $label, Receive -AsByteStream loop (MB/s)" (Format-Num $a.MBps 'N0') "$(Format-Num $raw.MBps 'N0') raw C#" `
+    (Format-Num ($a.MBps / $raw.MBps) 'N2') '>= 0.80' (($a.MBps / $raw.MBps) -ge 0.80)
+Add-BenchResult "1a vs raw socket in a PowerShell loop (MB/s)" (Format-Num $a.MBps 'N0') "$(Format-Num $ps.MBps 'N0') raw PS" `
+    (Format-Num ($a.MBps / $ps.MBps) 'N2')
+Add-BenchResult "1b bulk $label, byte filter + Wait loop (MB/s)" (Format-Num $b.MBps 'N0') "$(Format-Num $raw.MBps 'N0') raw C#" `
+    (Format-Num ($b.MBps / $raw.MBps) 'N2')
+Add-BenchResult '1a receiver CPU (s/GiB)' (Format-Num $a.CpuPerGiB 'N3') "$(Format-Num $raw.CpuPerGiB 'N3') raw C#" `
+    (Format-Num ($a.CpuPerGiB / $raw.CpuPerGiB) 'N2')
+Add-BenchResult '1b receiver CPU (s/GiB)' (Format-Num $b.CpuPerGiB 'N3') "$(Format-Num $raw.CpuPerGiB 'N3') raw C#" `
+    (Format-Num ($b.CpuPerGiB / $raw.CpuPerGiB) 'N2')
+Complete-Bench $ResultPath

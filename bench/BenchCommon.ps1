@@ -1,0 +1,67 @@
+# Shared by the benchmark scripts: dot-source after param(). Imports the module, compiles the C# peers and
+# collects result rows for Run-Bench.ps1's summary table.
+
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version Latest
+
+Import-Module (Resolve-Path $ModulePath).Path -Force
+if (-not ('NetProcBench.Pattern' -as [type])) {
+    Add-Type -Path (Join-Path $PSScriptRoot 'BenchPeers.cs')
+}
+
+$script:BenchResults = [System.Collections.Generic.List[object]]::new()
+$script:Invariant = [cultureinfo]::InvariantCulture
+
+# The pwsh running this script, as a command line for child processes (a dotnet tool runs as 'dotnet pwsh.dll').
+function Get-PwshCommand {
+    $exe = [Environment]::ProcessPath
+    if ([IO.Path]::GetFileNameWithoutExtension($exe) -eq 'dotnet') {
+        return @($exe, (Join-Path $PSHOME 'pwsh.dll'))
+    }
+    return @($exe)
+}
+
+function Format-Num([double] $Value, [string] $Format = 'N1') { $Value.ToString($Format, $script:Invariant) }
+
+# One row of the summary: figures already formatted with their unit; Ratio is NetProc/baseline.
+function Add-BenchResult {
+    param(
+        [Parameter(Mandatory)] [string] $Benchmark,
+        [Parameter(Mandatory)] [string] $NetProc,
+        [Parameter(Mandatory)] [string] $Baseline,
+        [string] $Ratio = '',
+        [string] $Target = '',
+        [AllowNull()] $Met = $null,
+        [string] $Note = ''
+    )
+    $row = [pscustomobject]@{
+        Benchmark = $Benchmark
+        NetProc   = $NetProc
+        Baseline  = $Baseline
+        Ratio     = $Ratio
+        Target    = $Target
+        Met       = if ($null -eq $Met) { '-' } elseif ($Met) { 'yes' } else { 'NO' }
+        Note      = $Note
+    }
+    $script:BenchResults.Add($row)
+}
+
+# Writes the rows for Run-Bench.ps1 (JSON) or, run alone, prints them.
+function Complete-Bench {
+    param([string] $ResultPath)
+    if ($ResultPath) {
+        ConvertTo-Json -InputObject @($script:BenchResults) -Depth 3 | Set-Content -Path $ResultPath -Encoding utf8
+    }
+    else {
+        $script:BenchResults | Format-Table -AutoSize | Out-String -Width 300 | Write-Host
+    }
+}
+
+# Reads every byte[] chunk Receive-NetworkProcess hands out; one chunk arrives as a bare byte[], several as object[].
+function Measure-Chunks($Chunks) {
+    if ($null -eq $Chunks) { return 0 }
+    if ($Chunks -is [byte[]]) { return $Chunks.Length }
+    $sum = 0
+    foreach ($c in $Chunks) { $sum += $c.Length }
+    $sum
+}
