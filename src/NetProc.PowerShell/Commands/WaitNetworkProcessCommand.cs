@@ -22,18 +22,14 @@ public sealed class WaitNetworkProcessCommand : ProcessSelectionCmdlet
 
     protected override void ProcessRecord()
     {
-        if (ParameterSetName == ByName && Name is null)
-        {
-            WriteObject(Session.WaitUntil(() => Session.OutputCount != Session.OutputSeen, Timeout, this));
-            Session.OutputSeen = Session.OutputCount;
-            return;
-        }
-
-        var processes = SelectProcesses();
-        bool Produced() => processes.Any(p => p.OutputCount != p.OutputSeen);
-        Session.WaitUntil(() => Produced() || processes.All(p => !p.IsLive), Timeout, this);
-        WriteObject(Produced());
-        foreach (var process in processes)
+        bool anyProcess = ParameterSetName == ByName && Name is null;
+        var selected = anyProcess ? null : SelectProcesses();
+        IReadOnlyList<NetProcess> Watched() => selected ?? Session.Table.Processes;
+        bool Produced() => Watched().Any(p => p.OutputCount != p.OutputSeen);
+        Session.WaitUntil(() => Produced() || (selected is not null && selected.All(p => !p.IsLive)), Timeout, this);
+        var watched = Watched();
+        WriteObject(watched.Any(p => p.OutputCount != p.OutputSeen));
+        foreach (var process in watched)
         {
             process.OutputSeen = process.OutputCount;
         }

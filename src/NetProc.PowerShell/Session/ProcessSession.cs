@@ -43,12 +43,6 @@ public sealed class ProcessSession
 
     public ProcessTable Table { get; } = new();
 
-    /// <summary>Counts chunks delivered from any process; a wait without a process watches it.</summary>
-    internal long OutputCount { get; private set; }
-
-    /// <summary><see cref="OutputCount"/> when a wait for any process last looked.</summary>
-    internal long OutputSeen { get; set; }
-
     /// <summary>The session of the calling runspace, created on first use.</summary>
     public static ProcessSession For(PSCmdlet cmdlet)
     {
@@ -250,7 +244,6 @@ public sealed class ProcessSession
     private void DeliverChunk(NetProcess process, Chunk chunk, Action<string> warn)
     {
         process.OutputCount++;
-        OutputCount++;
         if (process.Filter is not ScriptBlock filter)
         {
             process.Output.Append(chunk);
