@@ -58,43 +58,20 @@ public abstract class CreateProcessCmdlet : NetProcCmdlet
         ProcessProtocol protocol,
         int backlog,
         bool stopped,
-        Action<NetProcess> configure)
-    {
-        ServerProcess server;
-        try
-        {
-            server = ServerProcess.Listen(Session.Table, host, service, family, backlog, protocol);
-        }
-        catch (NetProcException e)
-        {
-            WriteError(e);
-            return;
-        }
-
-        configure(server);
-        List(server, name, stopped, server.BeginAccepting);
-    }
+        Action<NetProcess> configure) =>
+        Open(() => ServerProcess.Listen(Session.Table, host, service, family, backlog, protocol), name, stopped, configure, s => s.BeginAccepting());
 
     /// <summary>Opens a datagram socket, client or server: open at once, no handshake.</summary>
     protected void OpenDatagram(
-        string name, string? host, object? service, ProcessFamily? family, bool server, bool stopped, Action<NetProcess> configure)
-    {
-        DatagramProcess process;
-        try
-        {
-            process = server
+        string name, string? host, object? service, ProcessFamily? family, bool server, bool stopped, Action<NetProcess> configure) =>
+        Open(
+            () => server
                 ? DatagramProcess.CreateServer(Session.Table, host, service, family)
-                : DatagramProcess.CreateClient(Session.Table, host, service, family);
-        }
-        catch (NetProcException e)
-        {
-            WriteError(e);
-            return;
-        }
-
-        configure(process);
-        List(process, name, stopped, process.BeginReading);
-    }
+                : DatagramProcess.CreateClient(Session.Table, host, service, family),
+            name,
+            stopped,
+            configure,
+            d => d.BeginReading());
 
     /// <summary>Applies the options every new process may take.</summary>
     protected void Configure(
@@ -117,6 +94,25 @@ public abstract class CreateProcessCmdlet : NetProcCmdlet
     }
 
     protected override void StopProcessing() => stopping.Cancel();
+
+    /// <summary>Creates a process that is ready at once; a failure is an error record and lists nothing.</summary>
+    private void Open<T>(Func<T> create, string name, bool stopped, Action<NetProcess> configure, Action<T> begin)
+        where T : NetProcess
+    {
+        T process;
+        try
+        {
+            process = create();
+        }
+        catch (NetProcException e)
+        {
+            WriteError(e);
+            return;
+        }
+
+        configure(process);
+        List(process, name, stopped, () => begin(process));
+    }
 
     /// <summary>Names and lists a ready process, suspends it if asked, then lets its socket work start.</summary>
     private void List(NetProcess process, string name, bool stopped, Action begin)

@@ -139,17 +139,7 @@ public sealed class DatagramProcess : NetworkProcess
     protected override void ReleaseTransport()
     {
         socket.Dispose();
-        if (socketFile is not null)
-        {
-            try
-            {
-                File.Delete(socketFile);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                LastError = e;
-            }
-        }
+        RemoveSocketFile(socketFile);
     }
 
     private async Task ReadLoopAsync()

@@ -47,6 +47,24 @@ public abstract class NetworkProcess : NetProcess
     /// <summary>Closes the sockets; called once.</summary>
     protected abstract void ReleaseTransport();
 
+    /// <summary>Removes the unix socket file a server created (Emacs leaves it; a second server could not bind).</summary>
+    private protected void RemoveSocketFile(string? path)
+    {
+        if (path is null)
+        {
+            return;
+        }
+
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            LastError = e;
+        }
+    }
+
     /// <summary>Maps a failure to create a listening or connecting socket to a NetProc error.</summary>
     private protected static NetProcException SocketFailure(SocketException e, string address, string doing)
     {

@@ -119,17 +119,7 @@ public sealed class ServerProcess : NetworkProcess
     protected override void ReleaseTransport()
     {
         listener.Dispose();
-        if (socketFile is not null)
-        {
-            try
-            {
-                File.Delete(socketFile);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                LastError = e;
-            }
-        }
+        RemoveSocketFile(socketFile);
     }
 
     private async Task AcceptLoopAsync()
