@@ -4,12 +4,16 @@ Import-Module $env:NETPROC_MODULE -Force
 
 $script:Utf8 = [System.Text.UTF8Encoding]::new($false)
 
+# Raw sockets and listeners the helpers made; Clear-TestSockets closes them (call it in AfterEach).
+$script:TestSockets = [System.Collections.Generic.List[object]]::new()
+
 # A listening raw socket on 127.0.0.1 (or ::1) port 0; read its port from .Port.
 function New-TestListener {
     param([ValidateSet('IPv4', 'IPv6')] [string] $Family = 'IPv4')
     $address = if ($Family -eq 'IPv6') { [ipaddress]::IPv6Loopback } else { [ipaddress]::Loopback }
     $listener = [System.Net.Sockets.TcpListener]::new($address, 0)
     $listener.Start(100)
+    $script:TestSockets.Add($listener)
     $listener | Add-Member -NotePropertyName Port -NotePropertyValue $listener.LocalEndpoint.Port -PassThru
 }
 
@@ -20,6 +24,7 @@ function Get-TestPeer {
     if (-not $task.Wait([timespan]::FromSeconds($Timeout))) { throw "no connection within $Timeout s" }
     $socket = $task.Result
     $socket.ReceiveTimeout = [int]($Timeout * 1000)
+    $script:TestSockets.Add($socket)
     $socket
 }
 
@@ -65,4 +70,117 @@ function Receive-TestText {
 # Removes every process of this session; for AfterEach.
 function Clear-NetworkProcesses {
     Get-NetworkProcess | Remove-NetworkProcess -Confirm:$false
+}
+
+# Closes every raw socket and listener the helpers made; for AfterEach, after Clear-NetworkProcesses.
+function Clear-TestSockets {
+    foreach ($item in $script:TestSockets) {
+        try { if ($item -is [System.Net.Sockets.TcpListener]) { $item.Stop() } else { $item.Dispose() } } catch { }
+    }
+    $script:TestSockets.Clear()
+}
+
+# A listener, a blocking client process connected to it and the accepted raw peer.
+# -Options are passed to New-NetworkProcess (e.g. @{ Filter = {...}; Encoding = 'Byte' }).
+function New-TestConnection {
+    param(
+        [string] $Name = 'test',
+        [ValidateSet('IPv4', 'IPv6')] [string] $Family = 'IPv4',
+        [hashtable] $Options = @{}
+    )
+    $listener = New-TestListener -Family $Family
+    $address = if ($Family -eq 'IPv6') { '::1' } else { '127.0.0.1' }
+    $process = New-NetworkProcess -Name $Name -Host $address -Service $listener.Port @Options -ErrorAction Stop
+    $peer = Get-TestPeer -Listener $listener
+    [pscustomobject]@{ Listener = $listener; Process = $process; Peer = $peer }
+}
+
+# A free loopback port that refuses connections (a listener was bound there and stopped).
+function Get-ClosedPort {
+    $listener = [System.Net.Sockets.TcpListener]::new([ipaddress]::Loopback, 0)
+    $listener.Start()
+    $port = $listener.LocalEndpoint.Port
+    $listener.Stop()
+    $port
+}
+
+# Waits, letting filters and sentinels run, until $Condition holds; $false if the timeout passed first.
+function Wait-TestCondition {
+    param([Parameter(Mandatory)] [scriptblock] $Condition, [double] $Timeout = 5)
+    $deadline = [datetime]::UtcNow.AddSeconds($Timeout)
+    while (-not (& $Condition)) {
+        if ([datetime]::UtcNow -ge $deadline) { return $false }
+        $null = Wait-NetworkProcess -Timeout 0.1
+    }
+    $true
+}
+
+# Receives whole lines (-Line) from a process until $Count came, it closed, or the timeout passed.
+function Receive-TestLines {
+    param([Parameter(Mandatory)] $Process, [int] $Count = [int]::MaxValue, [double] $Timeout = 5)
+    $lines = [System.Collections.Generic.List[string]]::new()
+    $deadline = [datetime]::UtcNow.AddSeconds($Timeout)
+    while ($lines.Count -lt $Count -and [datetime]::UtcNow -lt $deadline) {
+        foreach ($line in Receive-NetworkProcess -InputObject $Process -Line -Wait -Timeout 0.2) { $lines.Add($line) }
+        if (-not $Process.IsLive) {
+            foreach ($line in Receive-NetworkProcess -InputObject $Process -Line) { $lines.Add($line) }
+            break
+        }
+    }
+    $lines.ToArray()
+}
+
+# Receives byte[] chunks (-AsByteStream) from a process until $Count bytes came, it closed, or the timeout passed.
+function Receive-TestBytes {
+    param([Parameter(Mandatory)] $Process, [Parameter(Mandatory)] [int] $Count, [double] $Timeout = 5)
+    $stream = [System.IO.MemoryStream]::new()
+    $deadline = [datetime]::UtcNow.AddSeconds($Timeout)
+    while ($stream.Length -lt $Count -and [datetime]::UtcNow -lt $deadline) {
+        foreach ($chunk in Receive-NetworkProcess -InputObject $Process -AsByteStream -Wait -Timeout 0.2) { $stream.Write($chunk, 0, $chunk.Length) }
+        if (-not $Process.IsLive) { break }
+    }
+    , $stream.ToArray()
+}
+
+# True when the raw peer sees the connection closed (end of stream or reset) within the timeout; data before it is skipped.
+function Test-PeerClosed {
+    param([Parameter(Mandatory)] $Socket, [double] $Timeout = 5)
+    $Socket.ReceiveTimeout = [int]($Timeout * 1000)
+    $buffer = [byte[]]::new(65536)
+    $deadline = [datetime]::UtcNow.AddSeconds($Timeout)
+    try {
+        while ([datetime]::UtcNow -lt $deadline) {
+            if ($Socket.Receive($buffer) -eq 0) { return $true }
+        }
+        $false
+    } catch {
+        $e = $_.Exception
+        while ($e -and $e -isnot [System.Net.Sockets.SocketException]) { $e = $e.InnerException }
+        -not ($e -and $e.SocketErrorCode -eq 'TimedOut')
+    }
+}
+
+# Resets the connection from the raw peer's side (RST instead of FIN).
+function Reset-TestPeer {
+    param([Parameter(Mandatory)] $Socket)
+    $Socket.LingerState = [System.Net.Sockets.LingerOption]::new($true, 0)
+    $Socket.Close()
+}
+
+# A fresh runspace ([powershell]::Create()) with the module imported; dispose it when done.
+function New-TestRunspace {
+    $ps = [powershell]::Create()
+    $null = $ps.AddScript('Import-Module $env:NETPROC_MODULE -Force').Invoke()
+    if ($ps.HadErrors) { throw "import failed in the new runspace: $($ps.Streams.Error | Out-String)" }
+    $ps.Commands.Clear()
+    $ps
+}
+
+# Runs a script in a runspace from New-TestRunspace and returns its output.
+function Invoke-InTestRunspace {
+    param([Parameter(Mandatory)] $PowerShell, [Parameter(Mandatory)] [string] $Script, [object[]] $ArgumentList = @())
+    $PowerShell.Commands.Clear()
+    $null = $PowerShell.AddScript($Script)
+    foreach ($argument in $ArgumentList) { $null = $PowerShell.AddArgument($argument) }
+    $PowerShell.Invoke()
 }

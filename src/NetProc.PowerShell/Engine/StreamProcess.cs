@@ -163,12 +163,15 @@ public sealed class StreamProcess : NetworkProcess
     {
         var sock = socket!;
         bool byteStream = Protocol == ProcessProtocol.Stream;
+        bool lastReadFull = false;
         try
         {
             while (true)
             {
                 await ReadPermission().ConfigureAwait(false);
-                int waiting = byteStream ? sock.Available : ReadSize;
+
+                // After a full read more is most likely waiting: read a whole block without asking first.
+                int waiting = byteStream && !lastReadFull ? sock.Available : ReadSize;
                 if (waiting == 0)
                 {
                     // Wait for data without a buffer: an idle connection holds no read block, and a suspend that
@@ -193,6 +196,7 @@ public sealed class StreamProcess : NetworkProcess
                     return;
                 }
 
+                lastReadFull = n == ReadSize;
                 PostData(n == block.Length ? block : block.AsSpan(0, n).ToArray(), n, null);
             }
         }

@@ -1,0 +1,265 @@
+BeforeAll {
+    . $PSScriptRoot/TestHelpers.ps1
+
+    # The Emacs test suite's echo server, one request: reads "echo WORD", answers "WORD`n".
+    function Invoke-EchoPeer {
+        param($Peer, [string] $Request = 'echo foo')
+        $got = Read-TestText -Socket $Peer -Count $Request.Length
+        $word = ($got -split '\s+')[1]
+        if (($got -split '\s+')[0] -eq 'echo') { Send-TestBytes $Peer "$word`n" }
+        $got
+    }
+
+    # Client side of the echo scenario: send "echo foo", then read until a newline came.
+    function Test-Echo {
+        param($Process, $Peer)
+        Send-NetworkProcess -InputObject $Process 'echo foo'
+        Invoke-EchoPeer $Peer | Should -Be 'echo foo'
+        Receive-TestText -Process $Process -Until { param($t) $t.EndsWith("`n") }
+    }
+}
+
+Describe 'Client' {
+    AfterEach { Clear-NetworkProcesses; Clear-TestSockets }
+
+    Context 'blocking connect' {
+        It 'returns an Open process whose endpoints match the peer''s' {
+            $listener = New-TestListener
+            $p = New-NetworkProcess -Name cli -Service $listener.Port
+            $peer = Get-TestPeer $listener
+            $p.Status | Should -Be 'Open'
+            $p.IsLive | Should -BeTrue
+            $p.Stopped | Should -BeFalse
+            $p.Family | Should -Be 'IPv4'
+            $p.RemoteEndPoint.Port | Should -Be $listener.Port
+            $p.RemoteEndPoint.Address | Should -Be ([ipaddress]::Loopback)
+            $p.LocalEndPoint.ToString() | Should -Be $peer.RemoteEndPoint.ToString()
+        }
+
+        It 'keeps Host and Service as given' {
+            $listener = New-TestListener
+            $p = New-NetworkProcess -Name cli -Host 127.0.0.1 -Service ([string]$listener.Port)
+            $p.Host | Should -Be '127.0.0.1'
+            $p.Service | Should -Be ([string]$listener.Port)
+            $p.Service | Should -BeOfType [string]
+        }
+
+        It 'does not call the sentinel when a blocking connect succeeds' {
+            $messages = [System.Collections.Generic.List[string]]::new()
+            $c = New-TestConnection -Options @{ Sentinel = { param($P, $M) $messages.Add($M) }.GetNewClosure() }
+            Send-TestBytes $c.Peer 'ping'
+            Receive-TestText -Process $c.Process -Until { param($t) $t -eq 'ping' } | Should -Be 'ping'
+            $messages.Count | Should -Be 0
+        }
+
+        It 'with -Stopped starts suspended: Open, Stopped, and reading only after Resume' {
+            $c = New-TestConnection -Options @{ Stopped = $true }
+            $c.Process.Status | Should -Be 'Open'
+            $c.Process.Stopped | Should -BeTrue
+            Send-TestBytes $c.Peer 'held'
+            Wait-NetworkProcess -InputObject $c.Process -Timeout 0.3 | Should -BeFalse
+            Resume-NetworkProcess -InputObject $c.Process
+            Receive-TestText -Process $c.Process -Until { param($t) $t -eq 'held' } | Should -Be 'held'
+        }
+    }
+
+    Context 'echo (network-stream-tests.el)' {
+        It 'echoes with -Host 127.0.0.1' {
+            $c = New-TestConnection
+            Test-Echo $c.Process $c.Peer | Should -Be "foo`n"
+        }
+
+        It 'echoes with -Host omitted (loopback)' {
+            $listener = New-TestListener
+            $p = New-NetworkProcess -Name cli -Service $listener.Port
+            $peer = Get-TestPeer $listener
+            Test-Echo $p $peer | Should -Be "foo`n"
+        }
+
+        It 'echoes with -Host localhost' {
+            $listener = New-TestListener
+            $p = New-NetworkProcess -Name cli -Host localhost -Service $listener.Port
+            $peer = Get-TestPeer $listener
+            $p.Host | Should -Be 'localhost'
+            Test-Echo $p $peer | Should -Be "foo`n"
+        }
+
+        It 'echoes with -Host localhost -Family IPv4' {
+            $listener = New-TestListener
+            $p = New-NetworkProcess -Name cli -Host localhost -Family IPv4 -Service $listener.Port
+            $peer = Get-TestPeer $listener
+            $p.Family | Should -Be 'IPv4'
+            Test-Echo $p $peer | Should -Be "foo`n"
+        }
+
+        It 'echoes over IPv6 with -Host ::1' {
+            $c = New-TestConnection -Family IPv6
+            $c.Process.Family | Should -Be 'IPv6'
+            $c.Process.RemoteEndPoint.Address | Should -Be ([ipaddress]::IPv6Loopback)
+            Test-Echo $c.Process $c.Peer | Should -Be "foo`n"
+        }
+
+        It 'echoes over IPv6 with -Family IPv6 and -Host omitted (::1)' {
+            $listener = New-TestListener -Family IPv6
+            $p = New-NetworkProcess -Name cli -Family IPv6 -Service $listener.Port
+            $peer = Get-TestPeer $listener
+            $p.Family | Should -Be 'IPv6'
+            Test-Echo $p $peer | Should -Be "foo`n"
+        }
+
+        It 'echoes after a -NoWait connect' {
+            $listener = New-TestListener
+            $p = New-NetworkProcess -Name cli -Host localhost -Family IPv4 -Service $listener.Port -NoWait
+            $p.Status | Should -Be 'Connect'
+            $peer = Get-TestPeer $listener
+            Wait-TestCondition { $p.Status -ne 'Connect' } | Should -BeTrue
+            $p.Status | Should -Be 'Open'
+            Test-Echo $p $peer | Should -Be "foo`n"
+        }
+    }
+
+    Context '-NoWait' {
+        It 'is in status Connect at once, then Open with sentinel "open`n" once' {
+            $listener = New-TestListener
+            $messages = [System.Collections.Generic.List[string]]::new()
+            $p = New-NetworkProcess -Name nw -Service $listener.Port -NoWait -Sentinel { param($P, $M) $messages.Add($M) }.GetNewClosure()
+            $p.Status | Should -Be 'Connect'
+            $p.IsLive | Should -BeTrue
+            @(Get-NetworkProcess -Name nw).Count | Should -Be 1
+            Wait-TestCondition { $messages.Count -ge 1 } | Should -BeTrue
+            $p.Status | Should -Be 'Open'
+            $p.RemoteEndPoint.Port | Should -Be $listener.Port
+            $null = Wait-NetworkProcess -Timeout 0.2
+            $messages | Should -Be @("open`n")
+        }
+
+        It 'fails a refused connect: Failed, ExitStatus 111, sentinel "failed with code 111`n", LastError set' {
+            $messages = [System.Collections.Generic.List[string]]::new()
+            $p = New-NetworkProcess -Name nw -Service (Get-ClosedPort) -NoWait -Sentinel { param($P, $M) $messages.Add($M) }.GetNewClosure() -ErrorVariable err
+            $err.Count | Should -Be 0
+            Wait-TestCondition { $p.Status -ne 'Connect' } | Should -BeTrue
+            $p.Status | Should -Be 'Failed'
+            $p.IsLive | Should -BeFalse
+            $p.ExitStatus | Should -Be 111
+            $p.LastError | Should -Not -BeNullOrEmpty
+            $messages | Should -Be @("failed with code 111`n")
+        }
+
+        It 'a failed process gets "deleted`n" and Status Closed when removed' {
+            $messages = [System.Collections.Generic.List[string]]::new()
+            $p = New-NetworkProcess -Name nw -Service (Get-ClosedPort) -NoWait -Sentinel { param($P, $M) $messages.Add($M) }.GetNewClosure()
+            Wait-TestCondition { $p.Status -eq 'Failed' } | Should -BeTrue
+            Remove-NetworkProcess -InputObject $p
+            $p.Status | Should -Be 'Closed'
+            $messages | Should -Be @("failed with code 111`n", "deleted`n")
+        }
+
+        It 'Send on a process still connecting waits for the connection, then sends' {
+            $listener = New-TestListener
+            $p = New-NetworkProcess -Name nw -Service $listener.Port -NoWait
+            Send-NetworkProcess -InputObject $p 'early' -ErrorVariable err
+            $err.Count | Should -Be 0
+            $peer = Get-TestPeer $listener
+            Read-TestText $peer 5 | Should -Be 'early'
+        }
+
+        It 'Send on a connect that then fails is ProcessNotRunning' {
+            $p = New-NetworkProcess -Name nw -Service (Get-ClosedPort) -NoWait
+            Send-NetworkProcess -InputObject $p 'never' -ErrorVariable err -ErrorAction SilentlyContinue
+            $err.Count | Should -Be 1
+            $err[0].FullyQualifiedErrorId | Should -BeLike 'ProcessNotRunning,*'
+            $p.Status | Should -Be 'Failed'
+        }
+
+        It 'a connection that opens and is closed at once hears "open`n", then "connection broken by remote peer`n"' {
+            $listener = New-TestListener
+            $messages = [System.Collections.Generic.List[string]]::new()
+            $p = New-NetworkProcess -Name nw -Service $listener.Port -NoWait -Sentinel { param($P, $M) $messages.Add($M) }.GetNewClosure()
+            (Get-TestPeer $listener).Close()
+            Wait-TestCondition { $messages.Count -ge 2 } | Should -BeTrue
+            $messages | Should -Be @("open`n", "connection broken by remote peer`n")
+            $p.Status | Should -Be 'Closed'
+            $p.ExitStatus | Should -Be 256
+        }
+
+        It 'resolves -Service http from the services file (port 80 here: refused or connected)' {
+            $p = New-NetworkProcess -Name web -Service http -NoWait
+            $p.Service | Should -Be 'http'
+            Wait-TestCondition { $p.Status -ne 'Connect' } | Should -BeTrue
+            $p.Status | Should -BeIn @('Failed', 'Open')
+            if ($p.Status -eq 'Failed') { $p.ExitStatus | Should -Be 111 } else { $p.RemoteEndPoint.Port | Should -Be 80 }
+        }
+    }
+
+    Context 'Open-NetworkStream' {
+        It 'takes name, buffer, host and service positionally' {
+            $listener = New-TestListener
+            $p = Open-NetworkStream os osbuf 127.0.0.1 $listener.Port
+            $peer = Get-TestPeer $listener
+            $p.Name | Should -Be 'os'
+            $p.Status | Should -Be 'Open'
+            $p.Buffer.Name | Should -Be 'osbuf'
+            $p.Host | Should -Be '127.0.0.1'
+            Send-TestBytes $peer 'to the buffer'
+            Receive-TestText -Process $p -Until { param($t) $t -eq 'to the buffer' } | Should -Be 'to the buffer'
+        }
+
+        It 'with a $null buffer keeps output with the process' {
+            $listener = New-TestListener
+            $p = Open-NetworkStream os $null 127.0.0.1 $listener.Port
+            $peer = Get-TestPeer $listener
+            $p.Buffer | Should -BeNullOrEmpty
+            Send-TestBytes $peer 'mine'
+            Receive-TestText -Process $p -Until { param($t) $t -eq 'mine' } | Should -Be 'mine'
+        }
+
+        It 'uniquifies names like New-NetworkProcess' {
+            $listener = New-TestListener
+            $first = Open-NetworkStream os $null 127.0.0.1 $listener.Port
+            $second = Open-NetworkStream os $null 127.0.0.1 $listener.Port
+            $first.Name | Should -Be 'os'
+            $second.Name | Should -Be 'os<1>'
+        }
+
+        It 'with -NoWait is Connect, then Open' {
+            $listener = New-TestListener
+            $p = Open-NetworkStream -Name os -Host 127.0.0.1 -Service $listener.Port -NoWait
+            $p.Status | Should -Be 'Connect'
+            Wait-TestCondition { $p.Status -ne 'Connect' } | Should -BeTrue
+            $p.Status | Should -Be 'Open'
+        }
+
+        It 'with -Encoding Byte gives byte[] chunks' {
+            $listener = New-TestListener
+            $p = Open-NetworkStream os $null 127.0.0.1 $listener.Port -Encoding Byte
+            $peer = Get-TestPeer $listener
+            Send-TestBytes $peer ([byte[]](0, 255, 10))
+            $chunks = @(Receive-NetworkProcess -InputObject $p -Wait -Timeout 5)
+            $chunks.Count | Should -BeGreaterThan 0
+            , $chunks[0] | Should -BeOfType [byte[]]
+        }
+
+        It 'refused is a ConnectionRefused error and lists nothing' {
+            $before = @(Get-NetworkProcess).Count
+            $p = Open-NetworkStream os $null 127.0.0.1 (Get-ClosedPort) -ErrorVariable err -ErrorAction SilentlyContinue
+            $p | Should -BeNullOrEmpty
+            $err[0].FullyQualifiedErrorId | Should -BeLike 'ConnectionRefused,*'
+            @(Get-NetworkProcess).Count | Should -Be $before
+        }
+    }
+
+    Context 'shared buffers' {
+        It 'two processes naming the same -Buffer share it' {
+            $listener = New-TestListener
+            $a = New-NetworkProcess -Name a -Service $listener.Port -Buffer shared
+            $peerA = Get-TestPeer $listener
+            $b = New-NetworkProcess -Name b -Service $listener.Port -Buffer shared
+            $peerB = Get-TestPeer $listener
+            $a.Buffer | Should -Be $b.Buffer
+            Send-TestBytes $peerA 'from a;'
+            Send-TestBytes $peerB 'from b;'
+            $text = Receive-TestText -Process $a -Until { param($t) $t.Length -ge 14 }
+            ($text -split ';' | Where-Object { $_ } | Sort-Object) | Should -Be @('from a', 'from b')
+        }
+    }
+}
