@@ -2,10 +2,11 @@
 .SYNOPSIS
     Benchmark 4: filter dispatch cost per chunk (target: <= 1.5 us of overhead per chunk).
 .DESCRIPTION
-    A writer thread (C# SmallWriter) sends 100,000 8-byte writes (-Quick: 20,000), paced so the reader gets most of
+    A writer thread (C# SmallWriter) sends 7,000 8-byte writes (-Quick: 4,000), paced so the reader gets most of
     them as separate reads; TCP merges the rest, so the number of chunks is what the filter calls count. While it
     writes, the pipeline thread is blocked in one .NET call, so nothing is delivered and the chunks queue in the
-    process's inbox (800 KB, inside the 1 MiB receive window). When every byte is read the process is suspended (its
+    process's inbox. They must all fit the 1 MiB receive window, which charges each held chunk its bytes plus 128
+    bytes of bookkeeping: 7,000 chunks hold about 0.95 MiB. When every byte is read the process is suspended (its
     inbox held), then the timed part: Resume-NetworkProcess and one Wait-NetworkProcess -Timeout 0, which delivers the
     whole inbox to the filter { param($Process, $Data) $script:calls++ }.
       NetProc    elapsed / filter calls made
@@ -19,7 +20,7 @@ param(
 )
 . (Join-Path $PSScriptRoot 'BenchCommon.ps1')
 
-$writes = if ($Quick) { 20000 } else { 100000 }
+$writes = if ($Quick) { 4000 } else { 7000 }
 $writeSize = 8
 $gapMicroseconds = 20
 $script:calls = 0

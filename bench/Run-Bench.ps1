@@ -27,6 +27,9 @@ $benchmarks = @(
     'Bench-EchoRoundTrip.ps1'
     'Bench-UnreadMemory.ps1'
     'Bench-FilterDispatch.ps1'
+    'Bench-AcceptRate.ps1'
+    'Bench-ServerScale.ps1'
+    'Bench-DatagramRate.ps1'
 )
 
 function Get-PwshCommand {

@@ -23,6 +23,9 @@ public sealed class DatagramProcess : NetworkProcess
     {
         this.socket = socket;
         this.socketFile = socketFile;
+
+        // UDP drops what the kernel cannot hold while the reader is busy: give it room for a window's worth.
+        socket.ReceiveBufferSize = ReceiveWindow;
         LocalEndPoint = socket.LocalEndPoint;
         RemoteEndPoint = remote;
         DatagramAddress = remote;

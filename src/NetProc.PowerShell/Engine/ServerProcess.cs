@@ -100,8 +100,12 @@ public sealed class ServerProcess : NetworkProcess
         return (connection, peerHost);
     }
 
-    /// <summary>Accepted sockets not yet listed; a suspended server lets clients wait in the kernel backlog instead.</summary>
-    protected override long Window => Math.Max(backlog, 16) * (1L + ChunkOverhead);
+    /// <summary>
+    /// Accepted sockets not yet listed. The loop drains the kernel's queue well past the backlog (Emacs's default of 5
+    /// would otherwise overflow under a burst and make clients retry a second later); a suspended server accepts
+    /// nobody, so clients wait in the kernel backlog instead.
+    /// </summary>
+    protected override long Window => Math.Max(backlog, 256) * (1L + ChunkOverhead);
 
     protected override void OnSuspend()
     {
