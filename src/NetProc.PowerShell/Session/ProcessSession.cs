@@ -23,6 +23,7 @@ public sealed class ProcessSession
     private readonly PSEventSubscriber subscriber;
     private int eventQueued;
     private int waiting;
+    private int callbacksDueWhileWaiting;
 
     private ProcessSession(Runspace runspace, PSEventManager events, PSHost host)
     {
@@ -150,8 +151,8 @@ public sealed class ProcessSession
         {
             Interlocked.Decrement(ref waiting);
 
-            // What arrived after the last delivery of this wait must not wait for the next command.
-            if (Table.HasReady)
+            // Callbacks that became due after this wait's last delivery must not wait for the next wait.
+            if (Interlocked.Exchange(ref callbacksDueWhileWaiting, 0) != 0 && Table.HasReady)
             {
                 RaiseDeliveryEvent();
             }
@@ -328,7 +329,14 @@ public sealed class ProcessSession
     /// </summary>
     private void OnReady(NetProcess process)
     {
-        if (process.Filter is not null || process.Sentinel is not null || process.Log is not null)
+        if (process.Filter is null && process.Sentinel is null && process.Log is null)
+        {
+            return;
+        }
+
+        // Flag first, then look: either this thread sees no wait and raises, or the ending wait sees the flag.
+        Interlocked.Exchange(ref callbacksDueWhileWaiting, 1);
+        if (Volatile.Read(ref waiting) == 0)
         {
             RaiseDeliveryEvent();
         }
@@ -336,7 +344,7 @@ public sealed class ProcessSession
 
     private void RaiseDeliveryEvent()
     {
-        if (Volatile.Read(ref waiting) == 0 && Interlocked.Exchange(ref eventQueued, 1) == 0)
+        if (Interlocked.Exchange(ref eventQueued, 1) == 0)
         {
             events.GenerateEvent(PumpSourceIdentifier, null, null, null);
         }
