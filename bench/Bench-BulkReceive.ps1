@@ -4,10 +4,12 @@
 .DESCRIPTION
     The sender is a separate pwsh process (C# BulkSender), so this process's CPU time is the receiver's alone.
     Variants, each after a small warm-up transfer:
-      raw C#      a plain synchronous Socket.Receive loop in C# (64 KiB buffer): the baseline
-      raw PS      the same loop written in PowerShell over a raw Socket (context)
-      NetProc (a) Receive-NetworkProcess -AsByteStream -Wait in a loop, summing .Length
-      NetProc (b) a byte filter counting bytes, driven by Wait-NetworkProcess in a loop
+      raw C#              a plain synchronous Socket.Receive loop in C# (64 KiB buffer): the baseline
+      raw C# async        the same with awaited ReceiveAsync, as scalable .NET servers (and NetProc) read (context)
+      raw PS              the synchronous loop written in PowerShell over a raw Socket (context)
+      NetProc (a)         Receive-NetworkProcess -AsByteStream -Wait in a loop, summing .Length
+      NetProc (a) -Stream Receive-NetworkProcess -Stream -AsByteStream | ForEach-Object, one call to the end
+      NetProc (b)         a byte filter counting bytes, driven by Wait-NetworkProcess in a loop
     Three runs per variant in rotating order; the median run is reported (loopback on a small VM is noisy).
     Reports MB/s (10^6 bytes/s) and receiver CPU seconds per GiB; target: (a) >= 80% of raw C#.
 #>
@@ -69,6 +71,30 @@ $script:Variants = @{
         $s.Dispose()
         @{ Bytes = $n; Seconds = $sw.Elapsed.TotalSeconds; Cpu = $cpu; Calls = 0; SenderCpu = 0 }
     }
+    'raw C# async' = {
+        param([long] $Bytes)
+        $s = [NetProcBench.RawReceiver]::Connect($script:Port, $Bytes)
+        $cpu0 = [NetProcBench.Cpu]::Seconds()
+        $sw = [System.Diagnostics.Stopwatch]::StartNew()
+        $n = [NetProcBench.RawReceiver]::ReceiveAllAsync($s, 64KB)
+        $sw.Stop()
+        $cpu = [NetProcBench.Cpu]::Seconds() - $cpu0
+        $s.Dispose()
+        @{ Bytes = $n; Seconds = $sw.Elapsed.TotalSeconds; Cpu = $cpu; Calls = 0; SenderCpu = 0 }
+    }
+    'NetProc (a) -Stream' = {
+        param([long] $Bytes)
+        $p = New-NetworkProcess -Name bulks -Host 127.0.0.1 -Service $script:Port -Encoding Byte
+        Send-NetworkProcess -InputObject $p -Data ([BitConverter]::GetBytes([long]$Bytes))
+        $script:streamed = [long]0
+        $cpu0 = [NetProcBench.Cpu]::Seconds()
+        $sw = [System.Diagnostics.Stopwatch]::StartNew()
+        Receive-NetworkProcess -InputObject $p -Stream -AsByteStream | ForEach-Object { $script:streamed += $_.Length }
+        $sw.Stop()
+        $cpu = [NetProcBench.Cpu]::Seconds() - $cpu0
+        Remove-NetworkProcess -InputObject $p -ErrorAction SilentlyContinue
+        @{ Bytes = $script:streamed; Seconds = $sw.Elapsed.TotalSeconds; Cpu = $cpu; Calls = 1; SenderCpu = 0 }
+    }
     'raw PS' = {
         param([long] $Bytes)
         $s = [NetProcBench.RawReceiver]::Connect($script:Port, $Bytes)
@@ -127,7 +153,7 @@ try {
     if ($first -notmatch '^PORT (\d+)$') { throw "sender: $first" }
     $script:Port = [int]$Matches[1]
 
-    $order = 'raw C#', 'NetProc (a)', 'NetProc (b)', 'raw PS'
+    $order = 'raw C#', 'NetProc (a)', 'NetProc (b)', 'raw PS', 'raw C# async', 'NetProc (a) -Stream'
     foreach ($v in $order) { $null = Measure-Transfer $v $warmup }
 
     $best = @{}
@@ -157,23 +183,29 @@ finally {
 
 Write-Host ''
 Write-Host ("Bulk receive of {0} MiB over loopback; sender in a separate process; median of {1} run(s), order rotated each run" -f ($size / 1MB), $Runs)
-Write-Host ('{0,-12} {1,10} {2,9} {3,13} {4,13} {5,8}   {6}' -f 'variant', 'MB/s', 'vs raw', 'recv CPU s/GiB', 'sender CPU s', 'calls', 'every run, MB/s')
+Write-Host ('{0,-20} {1,10} {2,9} {3,13} {4,13} {5,8}   {6}' -f 'variant', 'MB/s', 'vs raw', 'recv CPU s/GiB', 'sender CPU s', 'calls', 'every run, MB/s')
 $raw = $best['raw C#']
 foreach ($v in $order) {
     $r = $best[$v]
     $runsText = ($all[$v] | ForEach-Object { Format-Num $_.MBps 'N0' }) -join ', '
-    Write-Host ('{0,-12} {1,10} {2,9} {3,13} {4,13} {5,8}   {6}' -f $v, (Format-Num $r.MBps 'N0'), (Format-Num ($r.MBps / $raw.MBps) 'P0'),
+    Write-Host ('{0,-20} {1,10} {2,9} {3,13} {4,13} {5,8}   {6}' -f $v, (Format-Num $r.MBps 'N0'), (Format-Num ($r.MBps / $raw.MBps) 'P0'),
         (Format-Num $r.CpuPerGiB 'N3'), (Format-Num $r.SenderCpu 'N3'), $r.Calls, $runsText)
 }
 
 $a = $best['NetProc (a)']
 $b = $best['NetProc (b)']
 $ps = $best['raw PS']
+$async = $best['raw C# async']
+$stream = $best['NetProc (a) -Stream']
 $label = if ($Quick) { '128 MiB' } else { '1 GiB' }
 Add-BenchResult "1a bulk $label, Receive -AsByteStream loop (MB/s)" (Format-Num $a.MBps 'N0') "$(Format-Num $raw.MBps 'N0') raw C#" `
     (Format-Num ($a.MBps / $raw.MBps) 'N2') '>= 0.80' (($a.MBps / $raw.MBps) -ge 0.80)
 Add-BenchResult "1a vs raw socket in a PowerShell loop (MB/s)" (Format-Num $a.MBps 'N0') "$(Format-Num $ps.MBps 'N0') raw PS" `
     (Format-Num ($a.MBps / $ps.MBps) 'N2')
+Add-BenchResult "1a' bulk $label, Receive -Stream -AsByteStream | ForEach-Object (MB/s)" (Format-Num $stream.MBps 'N0') "$(Format-Num $raw.MBps 'N0') raw C#" `
+    (Format-Num ($stream.MBps / $raw.MBps) 'N2') '>= 0.80' (($stream.MBps / $raw.MBps) -ge 0.80)
+Add-BenchResult "1a vs raw C# awaiting ReceiveAsync (MB/s)" (Format-Num $a.MBps 'N0') "$(Format-Num $async.MBps 'N0') raw C# async" `
+    (Format-Num ($a.MBps / $async.MBps) 'N2')
 Add-BenchResult "1b bulk $label, byte filter + Wait loop (MB/s)" (Format-Num $b.MBps 'N0') "$(Format-Num $raw.MBps 'N0') raw C#" `
     (Format-Num ($b.MBps / $raw.MBps) 'N2')
 Add-BenchResult '1a receiver CPU (s/GiB)' (Format-Num $a.CpuPerGiB 'N3') "$(Format-Num $raw.CpuPerGiB 'N3') raw C#" `

@@ -142,6 +142,28 @@ namespace NetProcBench
             return total;
         }
 
+        /// <summary>
+        /// The same with awaited ReceiveAsync into one buffer: the pattern .NET servers use so that thousands of
+        /// connections need no thread each (and the one NetProc's readers use).
+        /// </summary>
+        public static long ReceiveAllAsync(Socket s, int bufferSize)
+        {
+            return Loop().GetAwaiter().GetResult();
+
+            async System.Threading.Tasks.Task<long> Loop()
+            {
+                var buf = new byte[bufferSize];
+                long total = 0;
+                int n;
+                while ((n = await s.ReceiveAsync(buf.AsMemory(), SocketFlags.None).ConfigureAwait(false)) > 0)
+                {
+                    total += n;
+                }
+
+                return total;
+            }
+        }
+
         /// <summary>Reads until the peer closes, checking the byte pattern; returns the count, or -1 on a wrong byte.</summary>
         public static long ReceiveAllChecked(Socket s, int bufferSize)
         {
