@@ -5,6 +5,47 @@ BeforeAll {
 Describe 'Receive' {
     AfterEach { Clear-NetworkProcesses; Clear-TestSockets }
 
+    Context 'streaming' {
+        It '-Stream writes output down the pipeline as it comes and ends when the peer closes' {
+            $c = New-TestConnection
+            Send-TestBytes $c.Peer "one`n"
+            $seen = [Collections.Generic.List[string]]::new()
+            $peer = $c.Peer
+            # The pipeline sees each piece while the stream is still open; the peer answers the first by sending more.
+            Receive-NetworkProcess -InputObject $c.Process -Stream -Line -Timeout 10 | ForEach-Object {
+                $seen.Add($_)
+                if ($_ -eq 'one') { Send-TestBytes $peer "two`nthree"; $peer.Shutdown('Send') }
+            }
+            $seen.ToArray() | Should -Be @('one', 'two', 'three')
+            $c.Process.Status | Should -Be 'Closed'
+        }
+
+        It '-Stream -Timeout ends the stream while the process is still open' {
+            $c = New-TestConnection
+            Send-TestBytes $c.Peer 'early'
+            $out = @(Receive-NetworkProcess -InputObject $c.Process -Stream -Timeout 0.5)
+            ($out -join '') | Should -Be 'early'
+            $c.Process.Status | Should -Be 'Open'
+        }
+
+        It '-Stream -AsByteStream gives every byte of a larger transfer, in order' {
+            $c = New-TestConnection -Options @{ Encoding = 'Byte' }
+            $payload = [byte[]]::new(3MB)
+            for ($i = 0; $i -lt $payload.Length; $i++) { $payload[$i] = $i % 251 }
+            $send = $c.Peer.SendAsync([ArraySegment[byte]]::new($payload), 'None')
+            $got = [IO.MemoryStream]::new()
+            $shut = $false
+            Receive-NetworkProcess -InputObject $c.Process -Stream -AsByteStream -Timeout 20 | ForEach-Object {
+                $got.Write($_, 0, $_.Length)
+                # The last bytes are read after the send completed, so some chunk always sees it and ends the stream.
+                if (-not $shut -and $send.IsCompleted) { $c.Peer.Shutdown('Send'); $shut = $true }
+            }
+            $send.Result | Should -Be $payload.Length
+            $got.Length | Should -Be $payload.Length
+            [Linq.Enumerable]::SequenceEqual($got.ToArray(), $payload) | Should -BeTrue
+        }
+    }
+
     Context 'text chunks' {
         It 'writes nothing and no error when nothing came' {
             $c = New-TestConnection

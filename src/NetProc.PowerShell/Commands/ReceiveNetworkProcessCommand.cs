@@ -5,7 +5,8 @@ namespace NetProc.Commands;
 
 /// <summary>
 /// Reads and empties a process's buffer: text chunks by default, <c>byte[]</c> chunks with <c>-AsByteStream</c>,
-/// whole lines with <c>-Line</c>. <c>-Wait</c> first waits for output, the close, or <c>-Timeout</c>.
+/// whole lines with <c>-Line</c>. <c>-Wait</c> first waits for output, the close, or <c>-Timeout</c>; <c>-Stream</c>
+/// keeps writing output as it comes until the processes close.
 /// </summary>
 [Cmdlet(VerbsCommunications.Receive, "NetworkProcess", DefaultParameterSetName = ByName)]
 [OutputType(typeof(string), typeof(byte[]), typeof(ReceivedData))]
@@ -14,7 +15,14 @@ public sealed class ReceiveNetworkProcessCommand : ProcessSelectionCmdlet
     [Parameter]
     public SwitchParameter Wait { get; set; }
 
-    /// <summary>Seconds to wait (fractions allowed); implies <c>-Wait</c>.</summary>
+    /// <summary>
+    /// Keeps writing output as it arrives, down the pipeline, until every selected process has closed and its output
+    /// was read (like <c>Get-Content -Wait</c>, but it ends with the connection), <c>-Timeout</c> passes, or Ctrl+C.
+    /// </summary>
+    [Parameter]
+    public SwitchParameter Stream { get; set; }
+
+    /// <summary>Seconds to wait (fractions allowed), in all with <c>-Stream</c>; implies <c>-Wait</c>.</summary>
     [Parameter]
     [Alias("TimeoutSec")]
     [ValidateRange(0, double.MaxValue)]
@@ -55,21 +63,27 @@ public sealed class ReceiveNetworkProcessCommand : ProcessSelectionCmdlet
             WriteWarning($"Process {filtered.Name} has a filter: its output goes to the filter, not to its buffer.");
         }
 
-        if (Wait || Timeout is not null)
+        var deadline = Timeout is double seconds ? DateTime.UtcNow.AddSeconds(seconds) : (DateTime?)null;
+        do
         {
-            Session.WaitUntil(() => processes.Any(p => HasUnread(p) || !p.IsLive), Timeout, this);
-        }
-        else
-        {
-            Session.DeliverPending(WriteWarning);
-        }
+            if (Wait || Stream || Timeout is not null)
+            {
+                double? left = deadline is DateTime end ? Math.Max(0, (end - DateTime.UtcNow).TotalSeconds) : null;
+                Session.WaitUntil(() => processes.Any(p => HasUnread(p) || !p.IsLive), left, this);
+            }
+            else
+            {
+                Session.DeliverPending(WriteWarning);
+            }
 
-        foreach (var process in processes)
-        {
-            process.OutputSeen = process.OutputCount;
-            Drain(process);
-            Session.ForgetIfDone(process);
+            foreach (var process in processes)
+            {
+                process.OutputSeen = process.OutputCount;
+                Drain(process);
+                Session.ForgetIfDone(process);
+            }
         }
+        while (Stream && processes.Any(p => p.IsLive || HasUnread(p)) && !(DateTime.UtcNow >= deadline));
     }
 
     private bool HasUnread(NetProcess process) =>

@@ -177,7 +177,7 @@ public sealed class StreamProcess : NetworkProcess
                     // Wait for data without a buffer: an idle connection holds no read block, and a suspend that
                     // comes while waiting leaves the data in the kernel, where TCP flow control pushes back.
                     // (Only for byte streams: a zero-byte read would swallow a whole seqpacket message.)
-                    await sock.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, Closing).ConfigureAwait(false);
+                    await sock.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None).ConfigureAwait(false);
                     await ReadPermission().ConfigureAwait(false);
                     waiting = sock.Available;
                 }
@@ -189,7 +189,8 @@ public sealed class StreamProcess : NetworkProcess
 
                 // Read straight into an array of the size that waits, so the chunk needs no second copy.
                 byte[] block = GC.AllocateUninitializedArray<byte>(Math.Clamp(waiting, 1, ReadSize));
-                int n = await sock.ReceiveAsync(block, SocketFlags.None, Closing).ConfigureAwait(false);
+                // No cancellation token: closing disposes the socket, which ends a pending read at once.
+                int n = await sock.ReceiveAsync(block, SocketFlags.None).ConfigureAwait(false);
                 if (n == 0)
                 {
                     PostBroken(null);
