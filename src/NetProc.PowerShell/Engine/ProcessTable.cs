@@ -15,6 +15,7 @@ public sealed class ProcessTable
     private readonly ConcurrentQueue<NetProcess> ready = new();
     private int nextId = 1;
     private int acceptCount;
+    private int sweepAt = 64;
 
     /// <summary>Set whenever a process gets something to deliver; blocking waits sleep on it.</summary>
     public ManualResetEventSlim Activity { get; } = new(false);
@@ -96,12 +97,15 @@ public sealed class ProcessTable
                 return existing;
             }
 
-            if (buffers.Count >= 64 && buffers.Count % 64 == 0)
+            // Forget collected buffers now and then: each time the table has doubled since the last look.
+            if (buffers.Count >= sweepAt)
             {
                 foreach (var dead in buffers.Where(b => !b.Value.TryGetTarget(out _)).Select(b => b.Key).ToArray())
                 {
                     buffers.Remove(dead);
                 }
+
+                sweepAt = Math.Max(64, buffers.Count * 2);
             }
 
             var buffer = new ProcessBuffer(name);
