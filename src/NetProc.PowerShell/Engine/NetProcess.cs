@@ -158,17 +158,12 @@ public abstract class NetProcess
         }
 
         WakeReader();
-        OnResume();
     }
 
     /// <summary>Closes the transport; no sentinel, no table change: the bridge does those.</summary>
     internal abstract void CloseTransport();
 
     protected virtual void OnSuspend()
-    {
-    }
-
-    protected virtual void OnResume()
     {
     }
 

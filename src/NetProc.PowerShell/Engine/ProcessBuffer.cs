@@ -24,8 +24,6 @@ public sealed class ProcessBuffer
     /// <summary>The text after the last newline that <c>-Line</c> reading has not given out yet.</summary>
     internal string LinePending { get; set; } = string.Empty;
 
-    internal bool IsEmpty => chunks.Count == 0 && LinePending.Length == 0;
-
     internal void Append(Chunk chunk)
     {
         chunks.Enqueue(chunk);

@@ -80,12 +80,9 @@ public sealed class ServerProcess : NetworkProcess
     {
         Consumed(1);
         int number = Table.NextAcceptNumber();
-        var socket = accepted.Socket;
-        var remote = socket.RemoteEndPoint as IPEndPoint;
+        var connection = accepted.Connection;
+        var remote = connection.RemoteEndPoint as IPEndPoint;
         string suffix = remote is null ? number.ToString(System.Globalization.CultureInfo.InvariantCulture) : Endpoints.Describe(remote);
-        string peerHost = remote?.Address.ToString() ?? "-";
-        var connection = StreamProcess.ForAccepted(
-            Table, socket, Protocol, remote?.Address.ToString(), remote is null ? Service : remote.Port, Family);
         connection.Filter = Filter;
         connection.Sentinel = Sentinel;
         connection.Plist = (Hashtable)Plist.Clone();
@@ -96,8 +93,12 @@ public sealed class ServerProcess : NetworkProcess
         }
 
         Table.Register(connection, $"{Name} <{suffix}>");
-        connection.BeginReading();
-        return (connection, peerHost);
+        if (connection.Inbox.Release())
+        {
+            Table.MarkReady(connection);
+        }
+
+        return (connection, remote?.Address.ToString() ?? "-");
     }
 
     /// <summary>
@@ -152,7 +153,7 @@ public sealed class ServerProcess : NetworkProcess
                 {
                     accepted.NoDelay = true;
                 }
-                PostCounted(new AcceptedSocket(accepted), 1);
+                PostCounted(new AcceptedSocket(Table, accepted, Protocol, Service, Family), 1);
             }
             catch (OperationCanceledException) when (!TransportClosed)
             {
@@ -175,14 +176,24 @@ public sealed class ServerProcess : NetworkProcess
     }
 }
 
-/// <summary>A connection the server accepted, waiting to be listed.</summary>
+/// <summary>
+/// A connection the server accepted, waiting to be listed. Its process is made, and reads, on the accept thread; what
+/// it reads waits, held, until the pipeline thread lists it, so its first output follows its "open from" sentinel.
+/// </summary>
 internal sealed class AcceptedSocket : IDisposable
 {
-    public AcceptedSocket(Socket socket) => Socket = socket;
+    public AcceptedSocket(ProcessTable table, Socket socket, ProcessProtocol protocol, object? serverService, ProcessFamily family)
+    {
+        var remote = socket.RemoteEndPoint as IPEndPoint;
+        Connection = StreamProcess.ForAccepted(
+            table, socket, protocol, remote?.Address.ToString(), remote is null ? serverService : remote.Port, family);
+        Connection.Inbox.Hold();
+        Connection.BeginReading();
+    }
 
-    public Socket Socket { get; }
+    public StreamProcess Connection { get; }
 
-    public void Dispose() => Socket.Dispose();
+    public void Dispose() => Connection.CloseTransport();
 }
 
 /// <summary>An <c>accept()</c> that failed; Emacs tells the server's log <c>"accept failed with code N\n"</c>.</summary>
