@@ -1,3 +1,18 @@
+BeforeDiscovery {
+    # Every cmdlet that selects processes, with what else it needs to run.
+    $selectingCommands = @(
+        @{ Command = 'Get-NetworkProcess'; Extra = @{} }
+        @{ Command = 'Get-ProcessStatus'; Extra = @{} }
+        @{ Command = 'Receive-NetworkProcess'; Extra = @{} }
+        @{ Command = 'Remove-NetworkProcess'; Extra = @{} }
+        @{ Command = 'Suspend-NetworkProcess'; Extra = @{} }
+        @{ Command = 'Resume-NetworkProcess'; Extra = @{} }
+        @{ Command = 'Set-NetworkProcess'; Extra = @{ QueryOnExit = $false } }
+        @{ Command = 'Send-NetworkProcess'; Extra = @{ Data = 'x' } }
+        @{ Command = 'Wait-NetworkProcess'; Extra = @{ Timeout = 0 } }
+    )
+}
+
 BeforeAll {
     . $PSScriptRoot/TestHelpers.ps1
 
@@ -112,17 +127,7 @@ Describe 'Errors' {
     Context 'selectors' {
         BeforeEach { $c = New-TestConnection -Name present }
 
-        It '<Command> -Id 999 is ProcessNotFound' -TestCases @(
-            @{ Command = 'Get-NetworkProcess'; Extra = @{} }
-            @{ Command = 'Get-ProcessStatus'; Extra = @{} }
-            @{ Command = 'Receive-NetworkProcess'; Extra = @{} }
-            @{ Command = 'Remove-NetworkProcess'; Extra = @{} }
-            @{ Command = 'Suspend-NetworkProcess'; Extra = @{} }
-            @{ Command = 'Resume-NetworkProcess'; Extra = @{} }
-            @{ Command = 'Set-NetworkProcess'; Extra = @{ QueryOnExit = $false } }
-            @{ Command = 'Send-NetworkProcess'; Extra = @{ Data = 'x' } }
-            @{ Command = 'Wait-NetworkProcess'; Extra = @{ Timeout = 0 } }
-        ) {
+        It '<Command> -Id 999 is ProcessNotFound' -TestCases $selectingCommands {
             $err = Get-CommandErrors { & $Command -Id 999 @Extra }
             @($err).Count | Should -Be 1
             $err[0].FullyQualifiedErrorId | Should -BeLike 'ProcessNotFound,*'
@@ -131,17 +136,7 @@ Describe 'Errors' {
             @(Get-NetworkProcess).Count | Should -Be 1
         }
 
-        It '<Command> with an exact name that does not exist is ProcessNotFound' -TestCases @(
-            @{ Command = 'Get-NetworkProcess'; Extra = @{} }
-            @{ Command = 'Get-ProcessStatus'; Extra = @{} }
-            @{ Command = 'Receive-NetworkProcess'; Extra = @{} }
-            @{ Command = 'Remove-NetworkProcess'; Extra = @{} }
-            @{ Command = 'Suspend-NetworkProcess'; Extra = @{} }
-            @{ Command = 'Resume-NetworkProcess'; Extra = @{} }
-            @{ Command = 'Set-NetworkProcess'; Extra = @{ QueryOnExit = $false } }
-            @{ Command = 'Send-NetworkProcess'; Extra = @{ Data = 'x' } }
-            @{ Command = 'Wait-NetworkProcess'; Extra = @{ Timeout = 0 } }
-        ) {
+        It '<Command> with an exact name that does not exist is ProcessNotFound' -TestCases $selectingCommands {
             $err = Get-CommandErrors { & $Command -Name nosuch @Extra }
             @($err).Count | Should -Be 1
             $err[0].FullyQualifiedErrorId | Should -BeLike 'ProcessNotFound,*'
