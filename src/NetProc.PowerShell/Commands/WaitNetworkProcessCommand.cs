@@ -22,16 +22,36 @@ public sealed class WaitNetworkProcessCommand : ProcessSelectionCmdlet
 
     protected override void ProcessRecord()
     {
-        bool anyProcess = ParameterSetName == ByName && Name is null;
-        var selected = anyProcess ? null : SelectProcesses();
-        IReadOnlyList<NetProcess> Watched() => selected ?? Session.Table.Processes;
-        bool Produced() => Watched().Any(p => p.OutputCount != p.OutputSeen);
-        Session.WaitUntil(() => Produced() || (selected is not null && selected.All(p => !p.IsLive)), Timeout, this);
-        var watched = Watched();
-        WriteObject(watched.Any(p => p.OutputCount != p.OutputSeen));
-        foreach (var process in watched)
+        if (ParameterSetName == ByName && Name is null)
+        {
+            WriteObject(WaitForAnyOutput());
+            return;
+        }
+
+        var selected = SelectProcesses();
+        bool Produced() => selected.Any(p => p.OutputCount != p.OutputSeen);
+        Session.WaitUntil(() => Produced() || selected.All(p => !p.IsLive), Timeout, this);
+        WriteObject(Produced());
+        foreach (var process in selected)
         {
             process.OutputSeen = process.OutputCount;
         }
+    }
+
+    /// <summary>
+    /// Output from any process: unseen output already there, or any chunk delivered while waiting. The table is
+    /// looked at once before and once after, not at every wake, so a server with thousands of connections waits cheaply.
+    /// </summary>
+    private bool WaitForAnyOutput()
+    {
+        bool unseen = Session.Table.Processes.Any(p => p.OutputCount != p.OutputSeen);
+        long delivered = Session.DeliveredChunks;
+        bool produced = Session.WaitUntil(() => unseen || Session.DeliveredChunks != delivered, Timeout, this);
+        foreach (var process in Session.Table.Processes)
+        {
+            process.OutputSeen = process.OutputCount;
+        }
+
+        return produced;
     }
 }

@@ -44,6 +44,9 @@ public sealed class ProcessSession
 
     public ProcessTable Table { get; } = new();
 
+    /// <summary>Chunks delivered to filters or buffers in this session, from any process.</summary>
+    internal long DeliveredChunks { get; private set; }
+
     /// <summary>The session of the calling runspace, created on first use.</summary>
     public static ProcessSession For(PSCmdlet cmdlet)
     {
@@ -245,6 +248,7 @@ public sealed class ProcessSession
     private void DeliverChunk(NetProcess process, Chunk chunk, Action<string> warn)
     {
         process.OutputCount++;
+        DeliveredChunks++;
         if (process.Filter is not ScriptBlock filter)
         {
             process.Output.Append(chunk);
