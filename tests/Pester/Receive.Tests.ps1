@@ -46,6 +46,27 @@ Describe 'Receive' {
         }
     }
 
+    Context 'line limits' {
+        It '-Line gives out a line longer than the receive window in pieces, so memory stays bounded' {
+            $c = New-TestConnection
+            $window = [NetProc.Engine.NetProcess]::ReceiveWindow
+            $peer = $c.Peer
+            $send = $peer.SendAsync([ArraySegment[byte]]::new([byte[]](,[byte][char]'x' * ($window + 1000))), 'None')
+            $pieces = [Collections.Generic.List[string]]::new()
+            $deadline = [datetime]::UtcNow.AddSeconds(20)
+            while ($pieces.Count -eq 0 -and [datetime]::UtcNow -lt $deadline) {
+                foreach ($piece in Receive-NetworkProcess -InputObject $c.Process -Line -Wait -Timeout 0.5) { $pieces.Add($piece) }
+            }
+            $send.Wait(5000) | Should -BeTrue
+            $pieces.Count | Should -Be 1
+            $pieces[0].Length | Should -BeGreaterOrEqual $window
+            Send-TestBytes $peer "`nnext`n"
+            $rest = Receive-TestLines -Process $c.Process -Count 2
+            ($pieces[0] + $rest[0]).Length | Should -Be ($window + 1000)
+            $rest[1] | Should -Be 'next'
+        }
+    }
+
     Context 'text chunks' {
         It 'writes nothing and no error when nothing came' {
             $c = New-TestConnection

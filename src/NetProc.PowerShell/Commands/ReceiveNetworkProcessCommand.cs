@@ -31,6 +31,10 @@ public sealed class ReceiveNetworkProcessCommand : ProcessSelectionCmdlet
     [Parameter]
     public SwitchParameter AsByteStream { get; set; }
 
+    /// <summary>
+    /// Whole lines, without their LF or CR LF; the last line of a closed process comes without one. A line longer
+    /// than the receive window (1 Mi characters) is given out in pieces of that size, so memory stays bounded.
+    /// </summary>
     [Parameter]
     public SwitchParameter Line { get; set; }
 
@@ -130,6 +134,15 @@ public sealed class ReceiveNetworkProcessCommand : ProcessSelectionCmdlet
             start = newline + 1;
         }
 
-        buffer.LinePending = pending[start..];
+        // A peer that never ends its line must not make the held text grow without bound: past a window's worth,
+        // what is held is given out as it is.
+        string rest = pending[start..];
+        if (rest.Length >= NetProcess.ReceiveWindow)
+        {
+            WriteObject(rest);
+            rest = string.Empty;
+        }
+
+        buffer.LinePending = rest;
     }
 }
