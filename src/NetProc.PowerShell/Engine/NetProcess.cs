@@ -130,8 +130,10 @@ public abstract class NetProcess
     /// </summary>
     internal long OutputSeen { get; set; }
 
-    /// <summary>Moves output to a named buffer, or back to the process's own with null.</summary>
-    /// <summary>Unread output moves along, so nothing the process read is stranded where it is no longer read.</summary>
+    /// <summary>
+    /// Moves output to a named buffer, or back to the process's own with null. Unread output moves along, so nothing
+    /// the process read is stranded where it is no longer read.
+    /// </summary>
     internal void SetBuffer(ProcessBuffer? named)
     {
         var next = named ?? new ProcessBuffer(null);
