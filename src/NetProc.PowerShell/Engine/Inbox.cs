@@ -113,6 +113,11 @@ internal sealed class Inbox
         object[] dropped;
         lock (items)
         {
+            if (items.Count == 0)
+            {
+                return;
+            }
+
             dropped = items.ToArray();
             items.Clear();
         }

@@ -20,6 +20,9 @@ public abstract class NetProcess
     /// </summary>
     protected const int ChunkOverhead = 128;
 
+    /// <summary>UTF-8 without a byte order mark, Emacs's <c>utf-8-unix</c>; shared, as encodings are immutable.</summary>
+    private static readonly Encoding DefaultEncoding = new UTF8Encoding(false);
+
     private readonly object readGate = new();
     private TaskCompletionSource? readPermission;
     private long unconsumed;
@@ -36,7 +39,7 @@ public abstract class NetProcess
         Type = type;
         Kind = kind;
         Output = new ProcessBuffer(null);
-        Encoding = new UTF8Encoding(false);
+        encoding = DefaultEncoding;
         Created = DateTime.Now;
     }
 
@@ -92,7 +95,7 @@ public abstract class NetProcess
         internal set
         {
             encoding = value;
-            decoder = value?.GetDecoder();
+            decoder = null;
         }
     }
 
@@ -270,9 +273,9 @@ public abstract class NetProcess
     /// <summary>Decodes a chunk with this process's stateful decoder: a sequence split across reads is completed, not mangled.</summary>
     internal string Decode(Chunk chunk)
     {
-        var dec = decoder ??= new UTF8Encoding(false).GetDecoder();
+        var dec = decoder ??= (encoding ?? DefaultEncoding).GetDecoder();
         var span = chunk.Span;
-        char[] rented = ArrayPool<char>.Shared.Rent((encoding ?? Encoding.UTF8).GetMaxCharCount(span.Length));
+        char[] rented = ArrayPool<char>.Shared.Rent((encoding ?? DefaultEncoding).GetMaxCharCount(span.Length));
         try
         {
             int n = dec.GetChars(span, rented, flush: false);
@@ -285,7 +288,7 @@ public abstract class NetProcess
     }
 
     /// <summary>Encodes text for sending; a process that reads bytes still sends text as UTF-8.</summary>
-    internal byte[] EncodeText(string text) => (encoding ?? Encoding.UTF8).GetBytes(text);
+    internal byte[] EncodeText(string text) => (encoding ?? DefaultEncoding).GetBytes(text);
 
     public override string ToString() => Name;
 }

@@ -170,14 +170,17 @@ public sealed class StreamProcess : NetworkProcess
         var sock = socket!;
         bool byteStream = Protocol == ProcessProtocol.Stream;
         bool lastReadFull = false;
+        bool fresh = true;
         try
         {
             while (true)
             {
                 await ReadPermission().ConfigureAwait(false);
 
-                // After a full read more is most likely waiting: read a whole block without asking first.
-                int waiting = byteStream && !lastReadFull ? sock.Available : ReadSize;
+                // After a full read more is most likely waiting: read a whole block without asking first. A fresh
+                // connection goes straight to waiting, which costs nothing extra if data is already there.
+                int waiting = !byteStream || lastReadFull ? ReadSize : fresh ? 0 : sock.Available;
+                fresh = false;
                 if (waiting == 0)
                 {
                     // Wait for data without a buffer: an idle connection holds no read block, and a suspend that
@@ -281,6 +284,11 @@ public sealed class StreamProcess : NetworkProcess
         PendingWrite[] dropped;
         lock (sendGate)
         {
+            if (sendQueue.Count == 0)
+            {
+                return;
+            }
+
             dropped = sendQueue.ToArray();
             sendQueue.Clear();
         }
