@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using System.Net;
 using NetProc.Engine;
 
 namespace NetProc.Commands;
@@ -12,6 +13,7 @@ namespace NetProc.Commands;
 public sealed class SendNetworkProcessCommand : ProcessSelectionCmdlet
 {
     private readonly List<byte> pendingBytes = new();
+    private readonly Dictionary<DatagramProcess, EndPoint> destinations = new();
     private IReadOnlyList<NetProcess>? targets;
 
     /// <summary>A string, a <c>byte[]</c>, or anything else (sent as its string form). Piped bytes are sent together.</summary>
@@ -92,6 +94,18 @@ public sealed class SendNetworkProcessCommand : ProcessSelectionCmdlet
         }
     }
 
+    /// <summary>The <c>-To</c> address for a datagram process, resolved once for all the records piped in.</summary>
+    private EndPoint DestinationFor(DatagramProcess datagram)
+    {
+        if (!destinations.TryGetValue(datagram, out var destination))
+        {
+            destination = datagram.ParseAddress(To is PSObject ps ? ps.BaseObject : To!);
+            destinations.Add(datagram, destination);
+        }
+
+        return destination;
+    }
+
     private void Send(NetProcess process, byte[] bytes, bool eof)
     {
         if (process.Status == ProcessStatus.Connect)
@@ -111,7 +125,7 @@ public sealed class SendNetworkProcessCommand : ProcessSelectionCmdlet
             var sent = To is null
                 ? process.SendAsync(bytes, eof)
                 : process is DatagramProcess datagram
-                    ? datagram.SendTo(bytes, datagram.ParseAddress(To is PSObject ps ? ps.BaseObject : To))
+                    ? datagram.SendTo(bytes, DestinationFor(datagram))
                     : throw new NetProcException(NetProcError.InvalidEndpoint, $"-To is for datagram processes; {process.Name} is connected to its peer.", To);
             if (!sent.IsCompleted)
             {

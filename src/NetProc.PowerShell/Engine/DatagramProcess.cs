@@ -73,21 +73,7 @@ public sealed class DatagramProcess : NetworkProcess
     /// <summary>A datagram server: binds (loopback unless told otherwise) and is open at once; it answers whoever wrote last.</summary>
     public static DatagramProcess CreateServer(ProcessTable table, string? host, object? service, ProcessFamily? family)
     {
-        Endpoints.Validate(host, service, family, ProcessProtocol.Datagram, server: true);
-        var endpoint = Endpoints.ForBind(family == ProcessFamily.Local ? null : host, service, family);
-        var socket = Endpoints.NewSocket(endpoint, ProcessProtocol.Datagram);
-        try
-        {
-            socket.Bind(endpoint);
-        }
-        catch (SocketException e)
-        {
-            socket.Dispose();
-            string shown = endpoint is IPEndPoint ip ? Endpoints.Describe(ip) : endpoint.ToString()!;
-            throw SocketFailure(e, $"Address {shown}", "bind");
-        }
-
-        string? file = endpoint is UnixDomainSocketEndPoint ? (string)service! : null;
+        var (socket, file) = BindServerSocket(host, service, family, ProcessProtocol.Datagram);
         return new DatagramProcess(table, ProcessKind.Server, socket, family == ProcessFamily.Local ? null : host, service, null, file);
     }
 

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Sockets;
 
 namespace NetProc.Engine;
@@ -46,6 +47,37 @@ public abstract class NetworkProcess : NetProcess
 
     /// <summary>Closes the sockets; called once.</summary>
     protected abstract void ReleaseTransport();
+
+    /// <summary>
+    /// Binds a server's socket where it listens (loopback unless <paramref name="host"/> names another address) and
+    /// readies it with <paramref name="ready"/> (<c>listen()</c> for streams). A failure names the address and leaves no
+    /// socket behind. Returns the socket and, for a unix socket, the file it created.
+    /// </summary>
+    private protected static (Socket Socket, string? SocketFile) BindServerSocket(
+        string? host, object? service, ProcessFamily? family, ProcessProtocol protocol, Action<Socket>? ready = null)
+    {
+        Endpoints.Validate(host, service, family, protocol, server: true);
+        var endpoint = Endpoints.ForBind(family == ProcessFamily.Local ? null : host, service, family);
+        var socket = Endpoints.NewSocket(endpoint, protocol);
+        try
+        {
+            if (endpoint is IPEndPoint { Address: var address } && address.Equals(IPAddress.IPv6Any))
+            {
+                socket.DualMode = false;
+            }
+
+            socket.Bind(endpoint);
+            ready?.Invoke(socket);
+        }
+        catch (SocketException e)
+        {
+            socket.Dispose();
+            string shown = endpoint is IPEndPoint ip ? Endpoints.Describe(ip) : endpoint.ToString()!;
+            throw SocketFailure(e, $"Address {shown}", ready is null ? "bind" : "listen");
+        }
+
+        return (socket, endpoint is UnixDomainSocketEndPoint ? (string)service! : null);
+    }
 
     /// <summary>Removes the unix socket file a server created (Emacs leaves it; a second server could not bind).</summary>
     private protected void RemoveSocketFile(string? path)

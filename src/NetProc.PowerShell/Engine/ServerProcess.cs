@@ -16,8 +16,8 @@ public sealed class ServerProcess : NetworkProcess
     private CancellationTokenSource? acceptCancel;
 
     private ServerProcess(
-        ProcessTable table, Socket listener, ProcessProtocol protocol, string? host, object? service, EndPoint bound, int backlog, string? socketFile)
-        : base(table, ProcessKind.Server, protocol, host, service, Endpoints.FamilyOf(bound))
+        ProcessTable table, Socket listener, ProcessProtocol protocol, string? host, object? service, int backlog, string? socketFile)
+        : base(table, ProcessKind.Server, protocol, host, service, Endpoints.FamilyOf(listener.LocalEndPoint!))
     {
         this.listener = listener;
         this.backlog = backlog;
@@ -42,28 +42,8 @@ public sealed class ServerProcess : NetworkProcess
             throw new NetProcException(NetProcError.InvalidEndpoint, $"The backlog must be at least 1, not {backlog}.", backlog);
         }
 
-        Endpoints.Validate(host, service, family, protocol, server: true);
-        var endpoint = Endpoints.ForBind(family == ProcessFamily.Local ? null : host, service, family);
-        var socket = Endpoints.NewSocket(endpoint, protocol);
-        try
-        {
-            if (endpoint is IPEndPoint { Address: var address } && address.Equals(IPAddress.IPv6Any))
-            {
-                socket.DualMode = false;
-            }
-
-            socket.Bind(endpoint);
-            socket.Listen(backlog);
-        }
-        catch (SocketException e)
-        {
-            socket.Dispose();
-            string shown = endpoint is IPEndPoint ip ? Endpoints.Describe(ip) : endpoint.ToString()!;
-            throw SocketFailure(e, $"Address {shown}", "listen");
-        }
-
-        string? file = endpoint is UnixDomainSocketEndPoint ? (string)service! : null;
-        return new ServerProcess(table, socket, protocol, family == ProcessFamily.Local ? null : host, service, endpoint, backlog, file);
+        var (socket, file) = BindServerSocket(host, service, family, protocol, s => s.Listen(backlog));
+        return new ServerProcess(table, socket, protocol, family == ProcessFamily.Local ? null : host, service, backlog, file);
     }
 
     /// <summary>Starts accepting; accepted sockets wait in the inbox until the pipeline thread lists them.</summary>

@@ -269,6 +269,12 @@ public sealed class ProcessSession
 
     private void ApplyStatus(NetProcess process, StatusChange change, Action<string> warn)
     {
+        // Closed is final: a socket thread that raced a local close (a connect finishing, a reset) changes nothing.
+        if (process.Status == ProcessStatus.Closed)
+        {
+            return;
+        }
+
         process.Status = change.Status;
         process.ExitStatus = change.ExitStatus;
         if (change.Error is not null)
