@@ -272,6 +272,35 @@ namespace NetProcBench
         }
     }
 
+    /// <summary>The line protocol the child processes of the scale benchmark speak over stdin/stdout.</summary>
+    internal static class LineCommands
+    {
+        /// <summary>
+        /// Answers each command line with what <paramref name="handle"/> returns (null: an unknown command) until
+        /// EXIT or the end of input.
+        /// </summary>
+        public static void Serve(TextReader input, TextWriter output, Func<string[], string?> handle)
+        {
+            string? line;
+            while ((line = input.ReadLine()) != null)
+            {
+                var parts = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                if (parts.Length == 0)
+                {
+                    continue;
+                }
+
+                if (parts[0] == "EXIT")
+                {
+                    return;
+                }
+
+                output.WriteLine(handle(parts) ?? "ERROR unknown command " + parts[0]);
+                output.Flush();
+            }
+        }
+    }
+
     /// <summary>
     /// The clients of the server-scale benchmark, run in a child pwsh so the server's process holds only its own
     /// sockets. A line protocol on stdin/stdout:
@@ -287,42 +316,28 @@ namespace NetProcBench
             output.WriteLine("READY nofile " + FileLimit.Describe());
             output.Flush();
             var sockets = new List<Socket>();
-            string? line;
-            while ((line = input.ReadLine()) != null)
+            LineCommands.Serve(input, output, parts =>
             {
-                var parts = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-                if (parts.Length == 0)
-                {
-                    continue;
-                }
-
                 switch (parts[0])
                 {
                     case "CONNECT":
-                        output.WriteLine(Connect(sockets, int.Parse(parts[1], CultureInfo.InvariantCulture),
-                            int.Parse(parts[2], CultureInfo.InvariantCulture), int.Parse(parts[3], CultureInfo.InvariantCulture)));
-                        break;
+                        return Connect(sockets, int.Parse(parts[1], CultureInfo.InvariantCulture),
+                            int.Parse(parts[2], CultureInfo.InvariantCulture), int.Parse(parts[3], CultureInfo.InvariantCulture));
                     case "ECHO":
-                        output.WriteLine(Echo(sockets));
-                        break;
+                        return Echo(sockets);
                     case "CLOSE":
                         foreach (var s in sockets)
                         {
                             s.Dispose();
                         }
 
-                        output.WriteLine("CLOSED " + sockets.Count);
+                        int closed = sockets.Count;
                         sockets.Clear();
-                        break;
-                    case "EXIT":
-                        return;
+                        return "CLOSED " + closed;
                     default:
-                        output.WriteLine("ERROR unknown command " + parts[0]);
-                        break;
+                        return null;
                 }
-
-                output.Flush();
-            }
+            });
         }
 
         private static string Connect(List<Socket> sockets, int port, int count, int threads)
@@ -450,15 +465,8 @@ namespace NetProcBench
             _ = AcceptLoop(listener);
             output.WriteLine("PORT " + ((IPEndPoint)listener.LocalEndPoint!).Port);
             output.Flush();
-            string? line;
-            while ((line = input.ReadLine()) != null)
+            LineCommands.Serve(input, output, parts =>
             {
-                var parts = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-                if (parts.Length == 0)
-                {
-                    continue;
-                }
-
                 switch (parts[0])
                 {
                     case "MEM":
@@ -468,10 +476,9 @@ namespace NetProcBench
                         long gc = GC.GetTotalMemory(true);
                         using (var me = Process.GetCurrentProcess())
                         {
-                            output.WriteLine("MEM " + gc + " " + me.WorkingSet64 + " " + Volatile.Read(ref accepted));
+                            return "MEM " + gc + " " + me.WorkingSet64 + " " + Volatile.Read(ref accepted);
                         }
 
-                        break;
                     case "WAITFOR":
                         int n = int.Parse(parts[1], CultureInfo.InvariantCulture);
                         var sw = Stopwatch.StartNew();
@@ -480,17 +487,11 @@ namespace NetProcBench
                             Thread.Sleep(1);
                         }
 
-                        output.WriteLine("ACCEPTED " + Volatile.Read(ref accepted));
-                        break;
-                    case "EXIT":
-                        return;
+                        return "ACCEPTED " + Volatile.Read(ref accepted);
                     default:
-                        output.WriteLine("ERROR unknown command " + parts[0]);
-                        break;
+                        return null;
                 }
-
-                output.Flush();
-            }
+            });
         }
 
         private static async Task AcceptLoop(Socket listener)

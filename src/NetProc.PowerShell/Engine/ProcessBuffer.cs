@@ -33,7 +33,7 @@ public sealed class ProcessBuffer
     /// <summary>Moves one process's chunks, in order, to another buffer.</summary>
     internal void MoveChunksOf(NetProcess source, ProcessBuffer target)
     {
-        if (ReferenceEquals(this, target))
+        if (ReferenceEquals(this, target) || chunks.Count == 0)
         {
             return;
         }
