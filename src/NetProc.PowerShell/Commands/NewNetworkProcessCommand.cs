@@ -11,7 +11,6 @@ namespace NetProc.Commands;
 [OutputType(typeof(StreamProcess), typeof(ServerProcess))]
 public sealed class NewNetworkProcessCommand : CreateProcessCmdlet
 {
-    private object? service;
 
     [Parameter(Mandatory = true, Position = 0)]
     [ValidateNotNullOrEmpty]
@@ -24,11 +23,8 @@ public sealed class NewNetworkProcessCommand : CreateProcessCmdlet
 
     /// <summary>A port number, a numeric string, or a name from the services file (<c>http</c>); a path with <c>-Family Local</c>; 0 lets a server's kernel choose.</summary>
     [Parameter(Mandatory = true)]
-    public object? Service
-    {
-        get => service;
-        set => service = value is PSObject wrapped ? wrapped.BaseObject : value;
-    }
+    [UnwrapArgument]
+    public object? Service { get; set; }
 
     [Parameter]
     public ProcessFamily? Family { get; set; }

@@ -10,7 +10,6 @@ namespace NetProc.Commands;
 [OutputType(typeof(StreamProcess))]
 public sealed class OpenNetworkStreamCommand : CreateProcessCmdlet
 {
-    private object? service;
 
     [Parameter(Mandatory = true, Position = 0)]
     [ValidateNotNullOrEmpty]
@@ -27,11 +26,8 @@ public sealed class OpenNetworkStreamCommand : CreateProcessCmdlet
     public new string? Host { get; set; }
 
     [Parameter(Mandatory = true, Position = 3)]
-    public object? Service
-    {
-        get => service;
-        set => service = value is PSObject wrapped ? wrapped.BaseObject : value;
-    }
+    [UnwrapArgument]
+    public object? Service { get; set; }
 
     [Parameter]
     public SwitchParameter NoWait { get; set; }

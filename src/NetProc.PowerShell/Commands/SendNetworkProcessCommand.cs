@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using System.Net;
 using NetProc.Engine;
+using NetProc.Session;
 
 namespace NetProc.Commands;
 
@@ -19,6 +20,7 @@ public sealed class SendNetworkProcessCommand : ProcessSelectionCmdlet
     /// <summary>A string, a <c>byte[]</c>, or anything else (sent as its string form). Piped bytes are sent together.</summary>
     [Parameter(Position = 1, ValueFromPipeline = true)]
     [AllowNull]
+    [UnwrapArgument]
     public object? Data { get; set; }
 
     /// <summary>After the data, half-closes the connection: nothing more is sent, input keeps arriving.</summary>
@@ -28,6 +30,7 @@ public sealed class SendNetworkProcessCommand : ProcessSelectionCmdlet
     /// <summary>For a datagram process: where to send (<c>host:port</c>, <c>[::1]:port</c>, a socket path, an EndPoint) instead of its datagram address.</summary>
     [Parameter]
     [ValidateNotNull]
+    [UnwrapArgument]
     public object? To { get; set; }
 
     protected override void ProcessRecord()
@@ -38,8 +41,7 @@ public sealed class SendNetworkProcessCommand : ProcessSelectionCmdlet
             return;
         }
 
-        object? item = Data is PSObject ps ? ps.BaseObject : Data;
-        switch (item)
+        switch (Data)
         {
             case null:
                 WriteError(new NetProcException(NetProcError.InvalidData, "There is no data to send: the value is null.", null));
@@ -52,11 +54,11 @@ public sealed class SendNetworkProcessCommand : ProcessSelectionCmdlet
         FlushPendingBytes();
         foreach (var process in targets)
         {
-            byte[] bytes = item switch
+            byte[] bytes = Data switch
             {
                 byte[] raw => raw,
                 string text => process.EncodeText(text),
-                _ => process.EncodeText(LanguagePrimitives.ConvertTo<string>(item)),
+                _ => process.EncodeText(LanguagePrimitives.ConvertTo<string>(Data)),
             };
             Send(process, bytes, eof: false);
         }
@@ -99,7 +101,7 @@ public sealed class SendNetworkProcessCommand : ProcessSelectionCmdlet
     {
         if (!destinations.TryGetValue(datagram, out var destination))
         {
-            destination = datagram.ParseAddress(To is PSObject ps ? ps.BaseObject : To!);
+            destination = datagram.ParseAddress(To!);
             destinations.Add(datagram, destination);
         }
 

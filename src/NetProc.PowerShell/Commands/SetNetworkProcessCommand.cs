@@ -46,6 +46,7 @@ public sealed class SetNetworkProcessCommand : ProcessSelectionCmdlet
     /// <summary>For a datagram process: where sends go from now on (Emacs <c>set-process-datagram-address</c>).</summary>
     [Parameter]
     [ValidateNotNull]
+    [UnwrapArgument]
     public object? DatagramAddress { get; set; }
 
     [Parameter]
@@ -93,7 +94,7 @@ public sealed class SetNetworkProcessCommand : ProcessSelectionCmdlet
                     NetProcError.InvalidEndpoint, $"Process {process.Name} is not a datagram process; it has no datagram address.", process);
             }
 
-            datagram.SetDatagramAddress(DatagramAddress is PSObject ps ? ps.BaseObject : DatagramAddress);
+            datagram.SetDatagramAddress(DatagramAddress);
         }
 
         var bound = MyInvocation.BoundParameters;
