@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net;
 
 namespace NetProc.Engine;
@@ -5,10 +6,17 @@ namespace NetProc.Engine;
 /// <summary>Bytes as they arrived in one read (or one datagram), with where and when they came from.</summary>
 public sealed class Chunk
 {
-    internal Chunk(NetProcess source, byte[] data, int count, EndPoint? from)
+    private byte[] data;
+    private bool pooled;
+
+    /// <param name="pooled">
+    /// The array is a read block from <see cref="ArrayPool{T}.Shared"/>: taking the bytes copies them out and returns it.
+    /// </param>
+    internal Chunk(NetProcess source, byte[] data, int count, EndPoint? from, bool pooled = false)
     {
         Source = source;
-        Data = data;
+        this.data = data;
+        this.pooled = pooled;
         Count = count;
         From = from;
         Received = DateTime.Now;
@@ -16,19 +24,39 @@ public sealed class Chunk
 
     public NetProcess Source { get; }
 
-    /// <summary>The array the bytes sit in; only the first <see cref="Count"/> bytes belong to the chunk.</summary>
-    internal byte[] Data { get; }
-
     public int Count { get; }
 
     public EndPoint? From { get; }
 
     public DateTime Received { get; }
 
-    internal ReadOnlySpan<byte> Span => Data.AsSpan(0, Count);
+    /// <summary>The bytes; valid until <see cref="Release"/>.</summary>
+    internal ReadOnlySpan<byte> Span => data.AsSpan(0, Count);
 
-    /// <summary>The bytes as an array of their own, copied only when the read array holds more.</summary>
-    public byte[] ToArray() => Count == Data.Length ? Data : Data.AsSpan(0, Count).ToArray();
+    /// <summary>Takes the bytes as an array of their own: the read array itself when it is exactly them, else a copy.</summary>
+    public byte[] ToArray()
+    {
+        if (!pooled && Count == data.Length)
+        {
+            return data;
+        }
+
+        byte[] bytes = GC.AllocateUninitializedArray<byte>(Count);
+        Span.CopyTo(bytes);
+        Release();
+        return bytes;
+    }
+
+    /// <summary>Gives a pooled read block back once its bytes were taken.</summary>
+    internal void Release()
+    {
+        if (pooled)
+        {
+            pooled = false;
+            ArrayPool<byte>.Shared.Return(data);
+            data = [];
+        }
+    }
 }
 
 /// <summary>A status change found by a socket thread, applied in arrival order on the pipeline thread.</summary>

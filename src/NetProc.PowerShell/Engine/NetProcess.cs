@@ -182,10 +182,10 @@ public abstract class NetProcess
     }
 
     /// <summary>Called from socket threads with bytes just read.</summary>
-    protected void PostData(byte[] data, int count, EndPoint? from)
+    protected void PostData(byte[] data, int count, EndPoint? from, bool pooled = false)
     {
         Interlocked.Add(ref bytesReceived, count);
-        PostCounted(new Chunk(this, data, count, from), count);
+        PostCounted(new Chunk(this, data, count, from, pooled), count);
     }
 
     /// <summary>Posts an item that holds <paramref name="count"/> units (bytes, or pending accepts) until consumed.</summary>
@@ -279,6 +279,7 @@ public abstract class NetProcess
         try
         {
             int n = dec.GetChars(span, rented, flush: false);
+            chunk.Release();
             return n == 0 ? string.Empty : new string(rented, 0, n);
         }
         finally
