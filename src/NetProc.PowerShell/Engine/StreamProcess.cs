@@ -7,7 +7,9 @@ namespace NetProc.Engine;
 /// <summary>A stream connection: a client (TCP or unix socket) or a connection a server accepted.</summary>
 public sealed class StreamProcess : NetworkProcess
 {
-    private const int ReadSize = 64 * 1024;
+    // The most one read takes: as large as an array can be and stay off the large object heap (85,000 bytes), since
+    // every chunk given to the user is a fresh array of its size. Pooled read blocks are larger (128 KiB).
+    private const int ReadSize = 80 * 1024;
     private const int ReaderStackSize = 256 * 1024;
 
     private readonly object sendGate = new();
@@ -324,13 +326,13 @@ public sealed class StreamProcess : NetworkProcess
 
     /// <summary>
     /// Posts the bytes one read put in a pooled block; false when the read found the peer's close. A block at least
-    /// half full travels as the chunk and goes back to the pool when its bytes are taken (read blocks stay warm in the
-    /// cache, and a chunk waiting in the window lives in memory that is never collected); a smaller read is copied
-    /// out at once, so blocks under small chunks never hold more than twice the window.
+    /// half full travels as the chunk and goes back to the pool when its bytes are taken: the kernel copies into
+    /// blocks warm in the cache, and a chunk waiting in the window lives in memory the GC never has to move. A smaller
+    /// read is copied out at once, so the blocks under a process's chunks never hold more than twice its window.
     /// </summary>
     private bool PostRead(byte[] block, int n)
     {
-        if (n >= ReadSize / 2)
+        if (n >= block.Length / 2)
         {
             PostData(block, n, null, pooled: true);
             return true;
