@@ -12,8 +12,9 @@ public sealed class ServerProcess : NetworkProcess
 {
     private readonly Socket listener;
     private readonly string? socketFile;
+    private const int AcceptorStackSize = 256 * 1024;
+
     private readonly int backlog;
-    private CancellationTokenSource? acceptCancel;
 
     private ServerProcess(
         ProcessTable table, Socket listener, ProcessProtocol protocol, string? host, object? service, int backlog, string? socketFile)
@@ -46,8 +47,15 @@ public sealed class ServerProcess : NetworkProcess
         return new ServerProcess(table, socket, protocol, family == ProcessFamily.Local ? null : host, service, backlog, file);
     }
 
-    /// <summary>Starts accepting; accepted sockets wait in the inbox until the pipeline thread lists them.</summary>
-    public void BeginAccepting() => _ = AcceptLoopAsync();
+    /// <summary>
+    /// Starts accepting on a thread of the server's own; accepted sockets wait in the inbox until the pipeline thread
+    /// lists them.
+    /// </summary>
+    public void BeginAccepting()
+    {
+        listener.Blocking = false;
+        new Thread(AcceptOnOwnThread, AcceptorStackSize) { IsBackground = true, Name = "NetProc server" }.Start();
+    }
 
     /// <summary>
     /// Turns an accepted socket into a listed connection process, Emacs style: named
@@ -88,56 +96,47 @@ public sealed class ServerProcess : NetworkProcess
     /// </summary>
     protected override long Window => Math.Max(backlog, 256) * (1L + ChunkOverhead);
 
-    protected override void OnSuspend()
-    {
-        // Stop the pending accept so waiting clients stay in the kernel's backlog, as with Emacs's stop-process.
-        try
-        {
-            Volatile.Read(ref acceptCancel)?.Cancel();
-        }
-        catch (ObjectDisposedException)
-        {
-            // The accept just finished.
-        }
-    }
-
     protected override void ReleaseTransport()
     {
         listener.Dispose();
         RemoveSocketFile(socketFile);
     }
 
-    private async Task AcceptLoopAsync()
+    /// <summary>
+    /// The accept loop: <c>poll()</c> then a non-blocking <c>accept()</c>, with no cancellation or thread-pool hop per
+    /// client. A suspend that comes while polling leaves the client in the kernel's backlog, as with Emacs's
+    /// stop-process; removing the server closes the listener, which ends the poll.
+    /// </summary>
+    private void AcceptOnOwnThread()
     {
-        while (!TransportClosed)
+        while (true)
         {
             Socket? accepted = null;
             try
             {
-                await ReadPermission().ConfigureAwait(false);
+                ReadPermission().Wait();
+                if (!TransportClosed)
+                {
+                    listener.Poll(-1, SelectMode.SelectRead);
+                    ReadPermission().Wait();
+                }
+
                 if (TransportClosed)
                 {
                     return;
                 }
 
-                using var cancel = CancellationTokenSource.CreateLinkedTokenSource(Closing);
-                Volatile.Write(ref acceptCancel, cancel);
-                if (Stopped)
-                {
-                    continue;
-                }
-
-                accepted = await listener.AcceptAsync(cancel.Token).ConfigureAwait(false);
-                Volatile.Write(ref acceptCancel, null);
+                accepted = listener.Accept();
                 if (accepted.ProtocolType == ProtocolType.Tcp)
                 {
                     accepted.NoDelay = true;
                 }
+
                 PostCounted(new AcceptedSocket(Table, accepted, Protocol, Service, Family), 1);
             }
-            catch (OperationCanceledException) when (!TransportClosed)
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.WouldBlock)
             {
-                // Suspended while accepting: wait for resume.
+                // The client went away between poll() and accept().
             }
             catch (Exception e)
             {
@@ -150,7 +149,7 @@ public sealed class ServerProcess : NetworkProcess
                 // Out of descriptors or a similar passing failure: tell the log, wait a little, keep serving.
                 int code = e is SocketException s ? s.NativeErrorCode : -1;
                 Post(new AcceptFailure(code, e));
-                await Task.Delay(100).ConfigureAwait(false);
+                Thread.Sleep(100);
             }
         }
     }
