@@ -200,11 +200,9 @@ public sealed class StreamProcess : NetworkProcess
 
     protected override void ReleaseTransport()
     {
-        // Closing a socket costs system calls; the pipeline thread, which closes connections as they end, hands
-        // that to the thread pool.
         if (socket is { } closing)
         {
-            ThreadPool.UnsafeQueueUserWorkItem(static s => s.Dispose(), closing, preferLocal: false);
+            SocketCloser.Close(closing);
         }
 
         FailPendingWrites(new NetProcException(NetProcError.ProcessNotRunning, $"Process {Name} was closed.", this));
