@@ -244,6 +244,56 @@ Describe 'Registry' {
         }
     }
 
+    Context 'threads' {
+        # A client reads, and a server accepts, on a thread of its own; none may outlive its process.
+        AfterEach { Clear-NetworkProcesses; Clear-TestSockets }
+
+        It 'a client reads on a thread of its own that ends when the client is removed' {
+            $before = Get-NetProcThreadCount
+            $clients = 1..3 | ForEach-Object { New-TestConnection -Name "t$_" }
+            Wait-TestCondition { (Get-NetProcThreadCount) -eq $before + 3 } | Should -BeTrue
+            $clients.Process | Remove-NetworkProcess
+            Wait-TestCondition { (Get-NetProcThreadCount) -eq $before } | Should -BeTrue
+        }
+
+        It 'a client''s reader thread ends when the peer closes' {
+            $before = Get-NetProcThreadCount
+            $c = New-TestConnection -Name gone
+            Wait-TestCondition { (Get-NetProcThreadCount) -eq $before + 1 } | Should -BeTrue
+            $c.Peer.Close()
+            Wait-TestCondition { $c.Process.Status -eq 'Closed' } | Should -BeTrue
+            Wait-TestCondition { (Get-NetProcThreadCount) -eq $before } | Should -BeTrue
+        }
+
+        It 'a server accepts on one thread of its own, whatever its connections, that ends when the server is removed' {
+            $before = Get-NetProcThreadCount
+            $server = New-NetworkProcess -Name tsrv -Server -Service 0
+            $peers = 1..3 | ForEach-Object {
+                $s = [System.Net.Sockets.Socket]::new('InterNetwork', 'Stream', 'Tcp')
+                $script:TestSockets.Add($s)
+                $s.Connect([ipaddress]::Loopback, $server.Service)
+                $s
+            }
+            Wait-TestCondition { @(Get-NetworkProcess -Name 'tsrv <*').Count -eq 3 } | Should -BeTrue
+            Get-NetProcThreadCount | Should -Be ($before + 1)
+            Remove-NetworkProcess -InputObject $server
+            Wait-TestCondition { (Get-NetProcThreadCount) -eq $before } | Should -BeTrue
+            @(Get-NetworkProcess -Name 'tsrv <*').Count | Should -Be 3
+            $peers.Count | Should -Be 3
+        }
+
+        It 'closing a runspace ends the threads of its clients and servers' {
+            $before = Get-NetProcThreadCount
+            $listener = New-TestListener
+            $ps = New-TestRunspace
+            try {
+                $null = Invoke-InTestRunspace $ps 'param($port) New-NetworkProcess -Name c -Service $port; New-NetworkProcess -Name s -Server -Service 0' @($listener.Port)
+                Wait-TestCondition { (Get-NetProcThreadCount) -eq $before + 2 } | Should -BeTrue
+            } finally { $ps.Dispose() }
+            Wait-TestCondition { (Get-NetProcThreadCount) -eq $before } | Should -BeTrue
+        }
+    }
+
     Context 'module removal' {
         # Last in this file: it removes the module and imports it again.
         It 'Remove-Module NetProc closes every socket of the session' {

@@ -167,6 +167,14 @@ function Reset-TestPeer {
     $Socket.Close()
 }
 
+# How many threads of this process NetProc started: client readers ("NetProc client reader") and server accept loops
+# ("NetProc server"), read from the names Linux keeps in /proc (15 characters at most).
+function Get-NetProcThreadCount {
+    @(Get-ChildItem /proc/self/task -Directory | Where-Object {
+            (Get-Content -LiteralPath (Join-Path $_.FullName comm) -ErrorAction SilentlyContinue) -like 'NetProc*'
+        }).Count
+}
+
 # A fresh runspace ([powershell]::Create()) with the module imported; dispose it when done.
 function New-TestRunspace {
     $ps = [powershell]::Create()
