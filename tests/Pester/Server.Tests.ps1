@@ -312,6 +312,23 @@ Describe 'A unix-socket server' {
         Test-Path $path | Should -BeFalse
     }
 
+    It 'lets clients wait for room in a suspended server''s full backlog, then accepts them all on resume' {
+        $path = New-SocketPath
+        $srv = New-NetworkProcess -Name usrv -Server -Family Local -Service $path -Backlog 1 -Stopped
+        # Two fit in the kernel's backlog of 1; the others wait in Connect for room instead of failing.
+        $clients = 1..4 | ForEach-Object { New-NetworkProcess -Name "uw$_" -Family Local -Service $path -NoWait }
+        Wait-Until { @($clients | Where-Object Status -EQ 'Open').Count -eq 2 } -What 'two clients in the backlog'
+        $null = Wait-NetworkProcess -Timeout 0.3
+        @($clients | Where-Object Status -EQ 'Connect').Count | Should -Be 2
+        @($clients | Where-Object Status -EQ 'Failed').Count | Should -Be 0
+        (Get-Connections usrv).Count | Should -Be 0
+        Resume-NetworkProcess -InputObject $srv
+        Wait-Until { (Get-Connections usrv).Count -eq 4 } -What 'four accepts'
+        Wait-Until { @($clients | Where-Object Status -EQ 'Open').Count -eq 4 } -What 'four open clients'
+        Send-NetworkProcess uw4 'last in'
+        Receive-NetworkProcess -InputObject (Get-Connections usrv) -Wait -Timeout 5 | Should -Be 'last in'
+    }
+
     It 'counts accepts across families for unix connection numbers' {
         $tcp = New-NetworkProcess -Name tsrv -Server -Service 0
         $path = New-SocketPath

@@ -97,6 +97,12 @@ public sealed class StreamProcess : NetworkProcess
     /// </summary>
     private static void ConnectPolling(Socket attempt, EndPoint endpoint, CancellationToken cancel)
     {
+        if (endpoint is UnixDomainSocketEndPoint)
+        {
+            ConnectUnix(attempt, endpoint, cancel);
+            return;
+        }
+
         attempt.Blocking = false;
         try
         {
@@ -117,6 +123,31 @@ public sealed class StreamProcess : NetworkProcess
         {
             throw new SocketException(code);
         }
+    }
+
+    /// <summary>
+    /// A unix socket's connect only waits for room in the server's backlog, and a non-blocking one fails at once when
+    /// there is none (a suspended server, say), so it blocks here, in slices short enough to hear a cancel, as
+    /// Emacs's blocking connect waits. Then the socket turns non-blocking for its reader.
+    /// </summary>
+    private static void ConnectUnix(Socket attempt, EndPoint endpoint, CancellationToken cancel)
+    {
+        attempt.SendTimeout = 100;
+        while (true)
+        {
+            try
+            {
+                attempt.Connect(endpoint);
+                break;
+            }
+            catch (SocketException e) when (e.SocketErrorCode is SocketError.WouldBlock or SocketError.TimedOut)
+            {
+                cancel.ThrowIfCancellationRequested();
+            }
+        }
+
+        attempt.SendTimeout = 0;
+        attempt.Blocking = false;
     }
 
     /// <summary>Connects in the background (<c>-NoWait</c>): posts <c>open</c> or <c>failed</c>, then reads.</summary>
