@@ -281,11 +281,47 @@ Describe 'Receive' {
         }
     }
 
+    Context 'reading on the pipeline thread' {
+        # While Receive waits for a client, it reads the socket itself; between its calls the client's reader thread
+        # takes over. Both paths must hand out one ordered stream.
+        It 'gives every byte in order while Receive calls and pauses without Receive take turns' {
+            $c = New-TestConnection
+            $total = 16MB
+            $sent = [byte[]]::new($total)
+            [System.Random]::new(7).NextBytes($sent)
+            $sending = $c.Peer.SendAsync([System.ArraySegment[byte]]::new($sent), 'None')
+            $stream = [System.IO.MemoryStream]::new()
+            $turns = 0
+            $deadline = [datetime]::UtcNow.AddSeconds(30)
+            while ($stream.Length -lt $total -and [datetime]::UtcNow -lt $deadline) {
+                foreach ($chunk in Receive-NetworkProcess -InputObject $c.Process -AsByteStream -Wait -Timeout 0.5) {
+                    $stream.Write($chunk, 0, $chunk.Length)
+                }
+                # A pause without Receive: only the reader thread reads meanwhile.
+                if (++$turns % 4 -eq 0) { $null = Wait-Event -Timeout 0.02 }
+            }
+            $sending.Wait(5000) | Should -BeTrue
+            $stream.Length | Should -Be $total
+            [System.Linq.Enumerable]::SequenceEqual([byte[]]$stream.ToArray(), $sent) | Should -BeTrue
+        }
+
+        It 'reads nothing from the kernel for a suspended process, and all of it after Resume' {
+            $c = New-TestConnection
+            Suspend-NetworkProcess -InputObject $c.Process
+            Send-TestBytes $c.Peer 'held'
+            Receive-NetworkProcess -InputObject $c.Process -Wait -Timeout 0.3 | Should -BeNullOrEmpty
+            Receive-NetworkProcess -InputObject $c.Process | Should -BeNullOrEmpty
+            $c.Process.BytesReceived | Should -Be 0
+            Resume-NetworkProcess -InputObject $c.Process
+            Receive-TestText -Process $c.Process -Until { param($t) $t -eq 'held' } | Should -Be 'held'
+        }
+    }
+
     Context 'memory bound' {
         It 'holds at most the receive window while nobody reads, makes the peer wait, and loses nothing' {
             $c = New-TestConnection
             $total = 32MB
-            $bound = [NetProc.Engine.NetProcess]::ReceiveWindow + 64KB
+            $bound = [NetProc.Engine.NetProcess]::ReceiveWindow + [NetProc.Engine.NetProcess]::MaxReadSize
             $block = [byte[]]::new(64KB)
             $c.Peer.Blocking = $false
             $sent = 0

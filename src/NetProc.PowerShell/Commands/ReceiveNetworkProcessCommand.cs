@@ -73,11 +73,11 @@ public sealed class ReceiveNetworkProcessCommand : ProcessSelectionCmdlet
             if (Wait || Stream || Timeout is not null)
             {
                 double? left = deadline is DateTime end ? Math.Max(0, (end - DateTime.UtcNow).TotalSeconds) : null;
-                Session.WaitUntil(() => processes.Any(p => HasUnread(p) || !p.IsLive), left, this);
+                Session.WaitUntil(() => processes.Any(p => HasUnread(p) || !p.IsLive), left, this, processes);
             }
             else
             {
-                Session.DeliverPending(WriteWarning);
+                Session.DeliverPending(WriteWarning, processes);
             }
 
             foreach (var process in processes)

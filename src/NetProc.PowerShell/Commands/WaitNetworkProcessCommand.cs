@@ -30,7 +30,7 @@ public sealed class WaitNetworkProcessCommand : ProcessSelectionCmdlet
 
         var selected = SelectProcesses();
         bool Produced() => selected.Any(p => p.OutputCount != p.OutputSeen);
-        Session.WaitUntil(() => Produced() || selected.All(p => !p.IsLive), Timeout, this);
+        Session.WaitUntil(() => Produced() || selected.All(p => !p.IsLive), Timeout, this, selected);
         WriteObject(Produced());
         foreach (var process in selected)
         {
@@ -44,9 +44,11 @@ public sealed class WaitNetworkProcessCommand : ProcessSelectionCmdlet
     /// </summary>
     private bool WaitForAnyOutput()
     {
-        bool unseen = Session.Table.Processes.Any(p => p.OutputCount != p.OutputSeen);
+        var processes = Session.Table.Processes;
+        bool unseen = processes.Any(p => p.OutputCount != p.OutputSeen);
         long delivered = Session.DeliveredChunks;
-        bool produced = Session.WaitUntil(() => unseen || Session.DeliveredChunks != delivered, Timeout, this);
+        var clients = processes.Where(p => p.Kind == ProcessKind.Client).ToArray();
+        bool produced = Session.WaitUntil(() => unseen || Session.DeliveredChunks != delivered, Timeout, this, clients);
         foreach (var process in Session.Table.Processes)
         {
             process.OutputSeen = process.OutputCount;

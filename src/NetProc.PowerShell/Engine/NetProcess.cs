@@ -15,6 +15,13 @@ public abstract class NetProcess
     public const int ReceiveWindow = 1 << 20;
 
     /// <summary>
+    /// The most one read of a stream takes, so the largest chunk: as large as an array can be and stay off the large
+    /// object heap (85,000 bytes), since every chunk given to the user is a fresh array of its size. A process may
+    /// go past its window by up to one read.
+    /// </summary>
+    public const int MaxReadSize = 80 * 1024;
+
+    /// <summary>
     /// What one held chunk costs beyond its bytes (its objects and queue slot), charged to the window so a peer that
     /// trickles single bytes cannot make the window hold a hundred times its size in bookkeeping.
     /// </summary>
@@ -227,6 +234,15 @@ public abstract class NetProcess
     }
 
     protected virtual bool TransportClosed => false;
+
+    /// <summary>
+    /// Called on the pipeline thread while it waits for this process's output: reads what waits in the kernel there and
+    /// then, rather than waking a socket thread to read it. True when it read something (or found the close).
+    /// </summary>
+    internal virtual bool TryPull() => false;
+
+    /// <summary>Whether reading may go on: not stopped, not closed, and the window not full.</summary>
+    protected bool WindowOpen => !TransportClosed && !Stopped && Interlocked.Read(ref windowUse) < Window;
 
     private bool MayRead => TransportClosed || (!Stopped && Interlocked.Read(ref windowUse) < Window);
 

@@ -7,14 +7,15 @@ namespace NetProc.Engine;
 /// <summary>A stream connection: a client (TCP or unix socket) or a connection a server accepted.</summary>
 public sealed class StreamProcess : NetworkProcess
 {
-    // The most one read takes: as large as an array can be and stay off the large object heap (85,000 bytes), since
-    // every chunk given to the user is a fresh array of its size. Pooled read blocks are larger (128 KiB).
-    private const int ReadSize = 80 * 1024;
     private const int ReaderStackSize = 256 * 1024;
+    private const int PullPatienceMs = 10;
 
     private readonly object sendGate = new();
     private readonly Queue<PendingWrite> sendQueue = new();
     private readonly ProcessFamily? requestedFamily;
+    private readonly object readGate = new();
+    private readonly ManualResetEventSlim pullEnded = new(true);
+    private volatile bool pulling;
     private Socket? socket;
     private bool draining;
     private bool eofQueued;
@@ -236,6 +237,8 @@ public sealed class StreamProcess : NetworkProcess
             SocketCloser.Close(closing);
         }
 
+        pulling = false;
+        pullEnded.Set();
         FailPendingWrites(new NetProcException(NetProcError.ProcessNotRunning, $"Process {Name} was closed.", this));
     }
 
@@ -253,6 +256,18 @@ public sealed class StreamProcess : NetworkProcess
             while (true)
             {
                 ReadPermission().Wait();
+                if (pulling)
+                {
+                    // The pipeline thread reads; take over again if it does not come back for more.
+                    if (!pullEnded.Wait(PullPatienceMs))
+                    {
+                        pulling = false;
+                    }
+
+                    lastReadFull = false;
+                    continue;
+                }
+
                 if (!lastReadFull)
                 {
                     // Wait for data without taking it: a suspend that comes meanwhile leaves it in the kernel.
@@ -265,26 +280,21 @@ public sealed class StreamProcess : NetworkProcess
                     return;
                 }
 
-                byte[] block = ArrayPool<byte>.Shared.Rent(ReadSize);
-                int n = sock.Receive(block.AsSpan(0, ReadSize), SocketFlags.None, out var error);
-                if (error != SocketError.Success)
+                lock (readGate)
                 {
-                    ArrayPool<byte>.Shared.Return(block);
-                    if (error != SocketError.WouldBlock)
+                    if (pulling)
                     {
-                        throw new SocketException((int)error);
+                        continue;
                     }
 
-                    lastReadFull = false;
-                    continue;
-                }
+                    var read = ReadOnce(sock);
+                    if (read == ReadResult.Ended)
+                    {
+                        return;
+                    }
 
-                if (!PostRead(block, n))
-                {
-                    return;
+                    lastReadFull = read == ReadResult.Full;
                 }
-
-                lastReadFull = n == ReadSize;
             }
         }
         catch (Exception e)
@@ -294,6 +304,76 @@ public sealed class StreamProcess : NetworkProcess
                 PostBroken(e);
             }
         }
+    }
+
+    private enum ReadResult { Drained, Partial, Full, Ended }
+
+    /// <summary>One non-blocking read, posted; on the reader thread or the pipeline thread, under <see cref="readGate"/>.</summary>
+    private ReadResult ReadOnce(Socket sock)
+    {
+        byte[] block = ArrayPool<byte>.Shared.Rent(MaxReadSize);
+        int n = sock.Receive(block.AsSpan(0, MaxReadSize), SocketFlags.None, out var error);
+        if (error != SocketError.Success)
+        {
+            ArrayPool<byte>.Shared.Return(block);
+            if (error != SocketError.WouldBlock)
+            {
+                throw new SocketException((int)error);
+            }
+
+            return ReadResult.Drained;
+        }
+
+        return !PostRead(block, n) ? ReadResult.Ended : n == MaxReadSize ? ReadResult.Full : ReadResult.Partial;
+    }
+
+    internal override bool TryPull()
+    {
+        if (Kind != ProcessKind.Client || socket is not { } sock || Status != ProcessStatus.Open || !WindowOpen)
+        {
+            return false;
+        }
+
+        pullEnded.Reset();
+        pulling = true;
+        bool got = false;
+        var last = ReadResult.Drained;
+        try
+        {
+            lock (readGate)
+            {
+                while (WindowOpen)
+                {
+                    last = ReadOnce(sock);
+                    if (last != ReadResult.Full)
+                    {
+                        got |= last != ReadResult.Drained;
+                        break;
+                    }
+
+                    got = true;
+                }
+            }
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            if (!TransportClosed)
+            {
+                PostBroken(e);
+            }
+
+            got = true;
+            last = ReadResult.Ended;
+        }
+
+        if (last != ReadResult.Full)
+        {
+            // Caught up with the peer: the reader thread watches the socket again while the pipeline thread sleeps.
+            pulling = false;
+            pullEnded.Set();
+        }
+
+        return got;
     }
 
     /// <summary>The read loop of a server's connections: awaited reads on the thread pool, so thousands need no thread each.</summary>
@@ -323,12 +403,12 @@ public sealed class StreamProcess : NetworkProcess
                     return;
                 }
 
-                byte[] block = ArrayPool<byte>.Shared.Rent(ReadSize);
+                byte[] block = ArrayPool<byte>.Shared.Rent(MaxReadSize);
                 int n;
                 try
                 {
                     // No cancellation token: closing disposes the socket, which ends a pending read at once.
-                    n = await sock.ReceiveAsync(block.AsMemory(0, ReadSize), SocketFlags.None).ConfigureAwait(false);
+                    n = await sock.ReceiveAsync(block.AsMemory(0, MaxReadSize), SocketFlags.None).ConfigureAwait(false);
                 }
                 catch
                 {
@@ -341,7 +421,7 @@ public sealed class StreamProcess : NetworkProcess
                     return;
                 }
 
-                lastReadFull = n == ReadSize;
+                lastReadFull = n == MaxReadSize;
             }
         }
         catch (Exception e)

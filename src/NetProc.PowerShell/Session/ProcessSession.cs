@@ -90,6 +90,13 @@ public sealed class ProcessSession
         session.DeliverPending(session.host.UI.WriteWarningLine);
     }
 
+    /// <summary>Reads what waits in the kernel for <paramref name="pull"/> first (see <see cref="NetProcess.TryPull"/>), then delivers.</summary>
+    public void DeliverPending(Action<string> warn, IReadOnlyList<NetProcess> pull)
+    {
+        PullAny(pull);
+        DeliverPending(warn);
+    }
+
     /// <summary>Runs every pending filter and sentinel call, and moves unfiltered output into buffers.</summary>
     public void DeliverPending(Action<string> warn)
     {
@@ -141,14 +148,15 @@ public sealed class ProcessSession
 
     /// <summary>
     /// Waits on the pipeline thread until <paramref name="done"/> holds or the timeout passes, delivering callbacks
-    /// meanwhile. Null timeout waits without limit. Ctrl+C ends the wait at once.
+    /// meanwhile. Null timeout waits without limit. Ctrl+C ends the wait at once. Before it sleeps it reads, on this
+    /// thread, what waits in the kernel for the processes in <paramref name="pull"/>: the ones the caller waits for.
     /// </summary>
-    public bool WaitUntil(Func<bool> done, double? timeoutSeconds, PSCmdlet cmdlet)
+    public bool WaitUntil(Func<bool> done, double? timeoutSeconds, PSCmdlet cmdlet, IReadOnlyList<NetProcess>? pull = null)
     {
         Interlocked.Increment(ref waiting);
         try
         {
-            return WaitDelivering(done, timeoutSeconds, cmdlet);
+            return WaitDelivering(done, timeoutSeconds, cmdlet, pull);
         }
         finally
         {
@@ -162,7 +170,7 @@ public sealed class ProcessSession
         }
     }
 
-    private bool WaitDelivering(Func<bool> done, double? timeoutSeconds, PSCmdlet cmdlet)
+    private bool WaitDelivering(Func<bool> done, double? timeoutSeconds, PSCmdlet cmdlet, IReadOnlyList<NetProcess>? pull)
     {
         var deadline = timeoutSeconds is double seconds
             ? DateTime.UtcNow + TimeSpan.FromSeconds(seconds)
@@ -181,6 +189,11 @@ public sealed class ProcessSession
                 throw new PipelineStoppedException();
             }
 
+            if (pull is not null && PullAny(pull))
+            {
+                continue;
+            }
+
             var remaining = deadline - DateTime.UtcNow;
             if (remaining <= TimeSpan.Zero)
             {
@@ -189,6 +202,17 @@ public sealed class ProcessSession
 
             Table.Activity.Wait(remaining < TimeSpan.FromMilliseconds(100) ? remaining : TimeSpan.FromMilliseconds(100));
         }
+    }
+
+    private static bool PullAny(IReadOnlyList<NetProcess> processes)
+    {
+        bool got = false;
+        foreach (var process in processes)
+        {
+            got |= process.TryPull();
+        }
+
+        return got;
     }
 
     /// <summary>
