@@ -11,7 +11,7 @@
                  Wait-NetworkProcess -Timeout 0.05 until every accept was delivered (listed), then until every
                  closed connection has left Get-NetworkProcess (reported: how many are left)
       raw C#     a thread in a blocking Socket.Accept loop, closing each socket at once (listen backlog 128): the baseline
-    Timed from the first connect to the accept that completes the count (for NetProc, its Log call). Five
+    Timed from the first connect to the accept that completes the count (for NetProc, its Log call). Seven
     interleaved rounds of each; the median rate of each is reported, and the ratio is paired: each round's NetProc
     rate over raw C#'s rate of the same round, the median over the rounds (the host's slow spells weigh on both).
     Not measured here: NetProc's default backlog (5) with clients not held back; those runs are dominated by dropped
@@ -84,8 +84,8 @@ foreach ($round in 1..$warmupRounds) {
     $null = Measure-Raw $count $Backlog $InFlight
     $null = Measure-NetProc $count $Backlog $InFlight
 }
-# Five interleaved rounds; the median run (by rate) of each is reported, every rate is printed (this VM is noisy).
-$rounds = 5
+# Interleaved rounds; the median run (by rate) of each is reported, every rate is printed (this VM is noisy).
+$rounds = 7
 $runs = @{ 'raw C#' = @(); 'NetProc' = @() }
 foreach ($round in 1..$rounds) {
     $runs['raw C#'] += Measure-Raw $count $Backlog $InFlight
