@@ -237,9 +237,10 @@ public abstract class NetProcess
 
     /// <summary>
     /// Called on the pipeline thread while it waits for this process's output: reads what waits in the kernel there and
-    /// then, rather than waking a socket thread to read it. True when it read something (or found the close).
+    /// then, rather than waking a socket thread to read it; with nothing there, waits up to
+    /// <paramref name="lingerMicroseconds"/> for it. True when it read something (or found the close).
     /// </summary>
-    internal virtual bool TryPull() => false;
+    internal virtual bool TryPull(int lingerMicroseconds) => false;
 
     /// <summary>Whether reading may go on: not stopped, not closed, and the window not full.</summary>
     protected bool WindowOpen => !TransportClosed && !Stopped && Interlocked.Read(ref windowUse) < Window;

@@ -327,7 +327,7 @@ public sealed class StreamProcess : NetworkProcess
         return !PostRead(block, n) ? ReadResult.Ended : n == MaxReadSize ? ReadResult.Full : ReadResult.Partial;
     }
 
-    internal override bool TryPull()
+    internal override bool TryPull(int lingerMicroseconds)
     {
         if (Kind != ProcessKind.Client || socket is not { } sock || Status != ProcessStatus.Open || !WindowOpen)
         {
@@ -336,7 +336,29 @@ public sealed class StreamProcess : NetworkProcess
 
         pullEnded.Reset();
         pulling = true;
-        bool got = false;
+        var last = ReadAvailable(sock, out bool got);
+
+        // A reply most often comes within a moment: waiting for it here takes one wake-up, where handing the socket
+        // back to the reader thread takes two (the reader's, then this thread's).
+        if (last == ReadResult.Drained && lingerMicroseconds > 0 && PollQuietly(sock, lingerMicroseconds))
+        {
+            last = ReadAvailable(sock, out got);
+        }
+
+        if (last != ReadResult.Full)
+        {
+            // Caught up with the peer: the reader thread watches the socket again while the pipeline thread sleeps.
+            pulling = false;
+            pullEnded.Set();
+        }
+
+        return got;
+    }
+
+    /// <summary>Reads what waits in the kernel, up to the window; the result of the last read.</summary>
+    private ReadResult ReadAvailable(Socket sock, out bool got)
+    {
+        got = false;
         var last = ReadResult.Drained;
         try
         {
@@ -345,13 +367,11 @@ public sealed class StreamProcess : NetworkProcess
                 while (WindowOpen)
                 {
                     last = ReadOnce(sock);
+                    got |= last != ReadResult.Drained;
                     if (last != ReadResult.Full)
                     {
-                        got |= last != ReadResult.Drained;
                         break;
                     }
-
-                    got = true;
                 }
             }
         }
@@ -366,14 +386,19 @@ public sealed class StreamProcess : NetworkProcess
             last = ReadResult.Ended;
         }
 
-        if (last != ReadResult.Full)
-        {
-            // Caught up with the peer: the reader thread watches the socket again while the pipeline thread sleeps.
-            pulling = false;
-            pullEnded.Set();
-        }
+        return last;
+    }
 
-        return got;
+    private static bool PollQuietly(Socket sock, int microseconds)
+    {
+        try
+        {
+            return sock.Poll(microseconds, SelectMode.SelectRead);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            return true;
+        }
     }
 
     /// <summary>The read loop of a server's connections: awaited reads on the thread pool, so thousands need no thread each.</summary>

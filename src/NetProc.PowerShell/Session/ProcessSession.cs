@@ -15,6 +15,8 @@ public sealed class ProcessSession
 {
     internal const string PumpSourceIdentifier = "NetProc.Deliver";
 
+    private const int PullLingerMicroseconds = 1000;
+
     private static readonly ConditionalWeakTable<Runspace, ProcessSession> Sessions = new();
 
     private readonly Runspace runspace;
@@ -93,7 +95,7 @@ public sealed class ProcessSession
     /// <summary>Reads what waits in the kernel for <paramref name="pull"/> first (see <see cref="NetProcess.TryPull"/>), then delivers.</summary>
     public void DeliverPending(Action<string> warn, IReadOnlyList<NetProcess> pull)
     {
-        PullAny(pull);
+        PullAny(pull, linger: false);
         DeliverPending(warn);
     }
 
@@ -189,12 +191,12 @@ public sealed class ProcessSession
                 throw new PipelineStoppedException();
             }
 
-            if (pull is not null && PullAny(pull))
+            var remaining = deadline - DateTime.UtcNow;
+            if (pull is not null && PullAny(pull, linger: remaining > TimeSpan.FromMilliseconds(1) && !Table.Activity.IsSet))
             {
                 continue;
             }
 
-            var remaining = deadline - DateTime.UtcNow;
             if (remaining <= TimeSpan.Zero)
             {
                 return false;
@@ -204,12 +206,17 @@ public sealed class ProcessSession
         }
     }
 
-    private static bool PullAny(IReadOnlyList<NetProcess> processes)
+    /// <summary>
+    /// Reads for the processes waited for on this thread. Waiting for a single process, it lingers a millisecond for
+    /// output before sleeping (other processes' callbacks wait that long at most).
+    /// </summary>
+    private static bool PullAny(IReadOnlyList<NetProcess> processes, bool linger)
     {
+        int lingerMicroseconds = linger && processes.Count == 1 ? PullLingerMicroseconds : 0;
         bool got = false;
         foreach (var process in processes)
         {
-            got |= process.TryPull();
+            got |= process.TryPull(lingerMicroseconds);
         }
 
         return got;
