@@ -64,7 +64,7 @@ public sealed class StreamProcess : NetworkProcess
             var attempt = Endpoints.NewSocket(endpoint, Protocol);
             try
             {
-                await Task.Run(() => ConnectPolling(attempt, endpoint, linked.Token), linked.Token).ConfigureAwait(false);
+                await Task.Run(() => ConnectOutsideEventLoop(attempt, endpoint, linked.Token), linked.Token).ConfigureAwait(false);
                 socket = attempt;
                 Family = Endpoints.FamilyOf(endpoint);
                 LocalEndPoint = attempt.LocalEndPoint;
@@ -96,7 +96,7 @@ public sealed class StreamProcess : NetworkProcess
     /// Connects a non-blocking socket and waits with <c>poll()</c>, not with .NET's event loop: a socket that loop never
     /// had to watch stays out of its epoll set, which the client's reader thread needs (see <see cref="ReadOnOwnThread"/>).
     /// </summary>
-    private static void ConnectPolling(Socket attempt, EndPoint endpoint, CancellationToken cancel)
+    private static void ConnectOutsideEventLoop(Socket attempt, EndPoint endpoint, CancellationToken cancel)
     {
         if (endpoint is UnixDomainSocketEndPoint)
         {
