@@ -6,7 +6,7 @@
     away (an orderly close). A connect returns once the kernel has queued the connection, before any accept, so the
     clients are held to at most 16 connects the server has not accepted yet (a credit per accept, given back by the
     server's accept counter); unheld, they would overflow the listen backlog, and an overflow costs the client a
-    dropped SYN and a 1 s retransmit, which then dominates the figure. Servers, each after three warm-up rounds:
+    dropped SYN and a 1 s retransmit, which then dominates the figure. Servers, each after 3 s of warm-up rounds:
       NetProc    New-NetworkProcess -Server -Backlog 128 with a -Log counting accepts; the pipeline thread loops
                  Wait-NetworkProcess -Timeout 0.05 until every accept was delivered (listed), then until every
                  closed connection has left Get-NetworkProcess (reported: how many are left)
@@ -33,9 +33,10 @@ param(
 if (-not ('NetProcBench.ConnectStorm' -as [type])) { Add-Type -Path (Join-Path $PSScriptRoot 'BenchServerPeers.cs') }
 
 $count = if ($Quick) { 1000 } else { 5000 }
-# Warm-up rounds of $count clients each: the JIT needs tens of thousands of accepts to finish tiering the accept path
-# (PowerShell's own code included) while both cores are busy.
-$warmupRounds = 3
+# Warm-up: rounds of $count clients each, for both servers, for at least this long. The JIT needs about 100,000 accepts
+# (three seconds here) to finish tiering the accept path, PowerShell's own code included, while both cores are busy;
+# with tiered compilation off, NetProc runs at its full rate from the second round.
+$warmupSeconds = if ($Quick) { 1 } else { 3 }
 $freq = [System.Diagnostics.Stopwatch]::Frequency
 
 function Measure-Raw([int] $Count, [int] $Backlog, [int] $InFlight) {
@@ -80,7 +81,8 @@ function Measure-NetProc([int] $Count, [int] $Backlog, [int] $InFlight) {
     finally { Remove-NetworkProcess -InputObject $srv }
 }
 
-foreach ($round in 1..$warmupRounds) {
+$warming = [System.Diagnostics.Stopwatch]::StartNew()
+while ($warming.Elapsed.TotalSeconds -lt $warmupSeconds) {
     $null = Measure-Raw $count $Backlog $InFlight
     $null = Measure-NetProc $count $Backlog $InFlight
 }
