@@ -44,11 +44,9 @@ public sealed class WaitNetworkProcessCommand : ProcessSelectionCmdlet
     /// </summary>
     private bool WaitForAnyOutput()
     {
-        var processes = Session.Table.Processes;
-        bool unseen = processes.Any(p => p.OutputCount != p.OutputSeen);
+        bool unseen = Session.Table.Processes.Any(p => p.OutputCount != p.OutputSeen);
         long delivered = Session.DeliveredChunks;
-        var clients = processes.Where(p => p.Kind == ProcessKind.Client).ToArray();
-        bool produced = Session.WaitUntil(() => unseen || Session.DeliveredChunks != delivered, Timeout, this, clients);
+        bool produced = Session.WaitUntil(() => unseen || Session.DeliveredChunks != delivered, Timeout, this);
         foreach (var process in Session.Table.Processes)
         {
             process.OutputSeen = process.OutputCount;

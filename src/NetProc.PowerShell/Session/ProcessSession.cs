@@ -92,10 +92,17 @@ public sealed class ProcessSession
         session.DeliverPending(session.host.UI.WriteWarningLine);
     }
 
-    /// <summary>Reads what waits in the kernel for <paramref name="pull"/> first (see <see cref="NetProcess.TryPull"/>), then delivers.</summary>
-    public void DeliverPending(Action<string> warn, IReadOnlyList<NetProcess> pull)
+    /// <summary>
+    /// Reads what waits in the kernel for the one process the caller reads, if it is one (see
+    /// <see cref="NetProcess.TryPull"/>), then delivers.
+    /// </summary>
+    public void DeliverPending(Action<string> warn, IReadOnlyList<NetProcess> reading)
     {
-        PullAny(pull, linger: false);
+        if (reading.Count == 1)
+        {
+            reading[0].TryPull(0);
+        }
+
         DeliverPending(warn);
     }
 
@@ -151,10 +158,13 @@ public sealed class ProcessSession
     /// <summary>
     /// Waits on the pipeline thread until <paramref name="done"/> holds or the timeout passes, delivering callbacks
     /// meanwhile. Null timeout waits without limit. Ctrl+C ends the wait at once. Before it sleeps it reads, on this
-    /// thread, what waits in the kernel for the processes in <paramref name="pull"/>: the ones the caller waits for.
+    /// thread, what waits in the kernel for the process the caller waits for, if it waits for one
+    /// (<paramref name="waitedFor"/>), and lingers a millisecond for more (other processes' callbacks wait that long
+    /// at most). Waiting for several, it leaves reading to their threads: a recv() each per wake would not scale.
     /// </summary>
-    public bool WaitUntil(Func<bool> done, double? timeoutSeconds, PSCmdlet cmdlet, IReadOnlyList<NetProcess>? pull = null)
+    public bool WaitUntil(Func<bool> done, double? timeoutSeconds, PSCmdlet cmdlet, IReadOnlyList<NetProcess>? waitedFor = null)
     {
+        var pull = waitedFor is { Count: 1 } ? waitedFor[0] : null;
         Interlocked.Increment(ref waiting);
         try
         {
@@ -172,7 +182,7 @@ public sealed class ProcessSession
         }
     }
 
-    private bool WaitDelivering(Func<bool> done, double? timeoutSeconds, PSCmdlet cmdlet, IReadOnlyList<NetProcess>? pull)
+    private bool WaitDelivering(Func<bool> done, double? timeoutSeconds, PSCmdlet cmdlet, NetProcess? pull)
     {
         var deadline = timeoutSeconds is double seconds
             ? DateTime.UtcNow + TimeSpan.FromSeconds(seconds)
@@ -192,7 +202,8 @@ public sealed class ProcessSession
             }
 
             var remaining = deadline - DateTime.UtcNow;
-            if (pull is not null && PullAny(pull, linger: remaining > TimeSpan.FromMilliseconds(1) && !Table.Activity.IsSet))
+            bool linger = remaining > TimeSpan.FromMilliseconds(1) && !Table.Activity.IsSet;
+            if (pull is not null && pull.TryPull(linger ? PullLingerMicroseconds : 0))
             {
                 continue;
             }
@@ -204,22 +215,6 @@ public sealed class ProcessSession
 
             Table.Activity.Wait(remaining < TimeSpan.FromMilliseconds(100) ? remaining : TimeSpan.FromMilliseconds(100));
         }
-    }
-
-    /// <summary>
-    /// Reads for the processes waited for on this thread. Waiting for a single process, it lingers a millisecond for
-    /// output before sleeping (other processes' callbacks wait that long at most).
-    /// </summary>
-    private static bool PullAny(IReadOnlyList<NetProcess> processes, bool linger)
-    {
-        int lingerMicroseconds = linger && processes.Count == 1 ? PullLingerMicroseconds : 0;
-        bool got = false;
-        foreach (var process in processes)
-        {
-            got |= process.TryPull(lingerMicroseconds);
-        }
-
-        return got;
     }
 
     /// <summary>
