@@ -3,7 +3,7 @@
     Benchmark 1: bulk receive of 1 GiB (-Quick: 128 MiB) over loopback.
 .DESCRIPTION
     The sender is a separate pwsh process (C# BulkSender), so this process's CPU time is the receiver's alone.
-    Variants, each after a small warm-up transfer:
+    Variants, each after warm-up transfers (2 s of rounds in all):
       raw C#              a plain synchronous Socket.Receive loop in C# (64 KiB buffer): the baseline
       raw C# async        the same with awaited ReceiveAsync, as scalable .NET servers (and NetProc) read (context)
       raw PS              the synchronous loop written in PowerShell over a raw Socket (context)
@@ -25,8 +25,10 @@ param(
 . (Join-Path $PSScriptRoot 'BenchCommon.ps1')
 
 $size = if ($Quick) { 128MB } else { 1GB }
-# Long enough for the JIT to finish its tiering of the hot paths before anything is measured.
+# Warm-up: rounds of 64 MiB transfers of every variant for at least 2 s, so that the JIT has finished tiering the hot
+# paths (it compiles the optimized code in the background, after a delay) before anything is measured.
 $warmup = 64MB
+$warmupSeconds = 2
 
 # --- the sender process ------------------------------------------------------------------------------------------
 $pwsh = @(Get-PwshCommand)
@@ -157,7 +159,8 @@ try {
     $script:Port = [int]$Matches[1]
 
     $order = 'raw C#', 'NetProc (a)', 'NetProc (b)', 'raw PS', 'raw C# async', 'NetProc (a) -Stream'
-    foreach ($v in $order) { $null = Measure-Transfer $v $warmup }
+    $warming = [System.Diagnostics.Stopwatch]::StartNew()
+    do { foreach ($v in $order) { $null = Measure-Transfer $v $warmup } } while ($warming.Elapsed.TotalSeconds -lt $warmupSeconds)
 
     $best = @{}
     $all = @{}
