@@ -157,7 +157,6 @@ public abstract class NetProcess
     {
         Stopped = true;
         Inbox.Hold();
-        OnSuspend();
     }
 
     /// <summary>Resumes reading (Emacs <c>continue-process</c>).</summary>
@@ -174,10 +173,6 @@ public abstract class NetProcess
 
     /// <summary>Closes the transport; no sentinel, no table change: the bridge does those.</summary>
     internal abstract void CloseTransport();
-
-    protected virtual void OnSuspend()
-    {
-    }
 
     /// <summary>Called from socket threads: hands an item to the pipeline thread.</summary>
     protected void Post(object item)
@@ -245,7 +240,7 @@ public abstract class NetProcess
     /// <summary>Whether reading may go on: not stopped, not closed, and the window not full.</summary>
     protected bool WindowOpen => !TransportClosed && !Stopped && Interlocked.Read(ref windowUse) < Window;
 
-    private bool MayRead => TransportClosed || (!Stopped && Interlocked.Read(ref windowUse) < Window);
+    private bool MayRead => TransportClosed || WindowOpen;
 
     /// <summary>Returns consumed bytes to the receive window.</summary>
     /// <remarks>

@@ -10,10 +10,10 @@ namespace NetProc.Engine;
 /// </summary>
 public sealed class ServerProcess : NetworkProcess
 {
-    private readonly Socket listener;
-    private readonly string? socketFile;
     private const int AcceptorStackSize = 256 * 1024;
 
+    private readonly Socket listener;
+    private readonly string? socketFile;
     private readonly int backlog;
 
     private ServerProcess(
