@@ -305,6 +305,50 @@ Describe 'Receive' {
             [System.Linq.Enumerable]::SequenceEqual([byte[]]$stream.ToArray(), $sent) | Should -BeTrue
         }
 
+        It 'loses and reorders nothing while suspends, resumes and both kinds of reading come and go during a transfer' {
+            $c = New-TestConnection
+            $total = 32MB
+            $sent = [byte[]]::new($total)
+            [System.Random]::new(11).NextBytes($sent)
+            $sending = $c.Peer.SendAsync([System.ArraySegment[byte]]::new($sent), 'None')
+            $stream = [System.IO.MemoryStream]::new()
+            $random = [System.Random]::new(3)
+            $turns = 0
+            $deadline = [datetime]::UtcNow.AddSeconds(30)
+            while ($stream.Length -lt $total -and [datetime]::UtcNow -lt $deadline) {
+                $turns++
+                switch ($random.Next(4)) {
+                    0 { Suspend-NetworkProcess -InputObject $c.Process; $null = Wait-Event -Timeout 0.01; Resume-NetworkProcess -InputObject $c.Process }
+                    1 { $null = Wait-Event -Timeout 0.02 }
+                    2 { $null = Wait-NetworkProcess -InputObject $c.Process -Timeout 0.05 }
+                    3 { }
+                }
+                foreach ($chunk in Receive-NetworkProcess -InputObject $c.Process -AsByteStream -Wait -Timeout 0.5) {
+                    $stream.Write($chunk, 0, $chunk.Length)
+                }
+            }
+            $sending.Wait(5000) | Should -BeTrue
+            $stream.Length | Should -Be $total
+            [System.Linq.Enumerable]::SequenceEqual([byte[]]$stream.ToArray(), $sent) | Should -BeTrue
+            $turns | Should -BeGreaterThan 20 -Because 'the transfer must span many turns'
+        }
+
+        It 'removing a client in the middle of a transfer ends it cleanly, its reader thread too' {
+            $before = Get-NetProcThreadCount
+            $c = New-TestConnection
+            $sending = $c.Peer.SendAsync([System.ArraySegment[byte]]::new([byte[]]::new(32MB)), 'None')
+            $got = 0
+            while ($got -lt 4MB) {
+                foreach ($chunk in Receive-NetworkProcess -InputObject $c.Process -AsByteStream -Wait -Timeout 2) { $got += $chunk.Length }
+            }
+            Remove-NetworkProcess -InputObject $c.Process
+            $c.Process.Status | Should -Be 'Closed'
+            Wait-TestCondition { (Get-NetProcThreadCount) -eq $before } | Should -BeTrue
+            # The peer's send fails or ends; either way it does not hang.
+            try { $null = $sending.Wait(5000) } catch { }
+            $sending.IsCompleted | Should -BeTrue
+        }
+
         It 'reads nothing from the kernel for a suspended process, and all of it after Resume' {
             $c = New-TestConnection
             Suspend-NetworkProcess -InputObject $c.Process
