@@ -286,51 +286,30 @@ Describe 'Receive' {
         # takes over. Both paths must hand out one ordered stream.
         It 'gives every byte in order while Receive calls and pauses without Receive take turns' {
             $c = New-TestConnection
-            $total = 16MB
-            $sent = [byte[]]::new($total)
-            [System.Random]::new(7).NextBytes($sent)
-            $sending = $c.Peer.SendAsync([System.ArraySegment[byte]]::new($sent), 'None')
-            $stream = [System.IO.MemoryStream]::new()
-            $turns = 0
-            $deadline = [datetime]::UtcNow.AddSeconds(30)
-            while ($stream.Length -lt $total -and [datetime]::UtcNow -lt $deadline) {
-                foreach ($chunk in Receive-NetworkProcess -InputObject $c.Process -AsByteStream -Wait -Timeout 0.5) {
-                    $stream.Write($chunk, 0, $chunk.Length)
-                }
-                # A pause without Receive: only the reader thread reads meanwhile.
-                if (++$turns % 4 -eq 0) { $null = Wait-Event -Timeout 0.02 }
-            }
-            $sending.Wait(5000) | Should -BeTrue
-            $stream.Length | Should -Be $total
-            [System.Linq.Enumerable]::SequenceEqual([byte[]]$stream.ToArray(), $sent) | Should -BeTrue
+            $transfer = Start-TestTransfer -Peer $c.Peer -Size 16MB -Seed 7
+            # Every fourth turn a pause without Receive: only the reader thread reads meanwhile.
+            $received = Receive-TestTransfer $c.Process $transfer -EachTurn { param($turn) if ($turn % 4 -eq 0) { $null = Wait-Event -Timeout 0.02 } }
+            $transfer.Sending.Wait(5000) | Should -BeTrue
+            $received.Bytes.Length | Should -Be $transfer.Bytes.Length
+            [System.Linq.Enumerable]::SequenceEqual($received.Bytes, $transfer.Bytes) | Should -BeTrue
         }
 
         It 'loses and reorders nothing while suspends, resumes and both kinds of reading come and go during a transfer' {
             $c = New-TestConnection
-            $total = 32MB
-            $sent = [byte[]]::new($total)
-            [System.Random]::new(11).NextBytes($sent)
-            $sending = $c.Peer.SendAsync([System.ArraySegment[byte]]::new($sent), 'None')
-            $stream = [System.IO.MemoryStream]::new()
+            $transfer = Start-TestTransfer -Peer $c.Peer -Size 32MB -Seed 11
             $random = [System.Random]::new(3)
-            $turns = 0
-            $deadline = [datetime]::UtcNow.AddSeconds(30)
-            while ($stream.Length -lt $total -and [datetime]::UtcNow -lt $deadline) {
-                $turns++
+            $received = Receive-TestTransfer $c.Process $transfer -EachTurn {
                 switch ($random.Next(4)) {
                     0 { Suspend-NetworkProcess -InputObject $c.Process; $null = Wait-Event -Timeout 0.01; Resume-NetworkProcess -InputObject $c.Process }
                     1 { $null = Wait-Event -Timeout 0.02 }
                     2 { $null = Wait-NetworkProcess -InputObject $c.Process -Timeout 0.05 }
                     3 { }
                 }
-                foreach ($chunk in Receive-NetworkProcess -InputObject $c.Process -AsByteStream -Wait -Timeout 0.5) {
-                    $stream.Write($chunk, 0, $chunk.Length)
-                }
             }
-            $sending.Wait(5000) | Should -BeTrue
-            $stream.Length | Should -Be $total
-            [System.Linq.Enumerable]::SequenceEqual([byte[]]$stream.ToArray(), $sent) | Should -BeTrue
-            $turns | Should -BeGreaterThan 20 -Because 'the transfer must span many turns'
+            $transfer.Sending.Wait(5000) | Should -BeTrue
+            $received.Bytes.Length | Should -Be $transfer.Bytes.Length
+            [System.Linq.Enumerable]::SequenceEqual($received.Bytes, $transfer.Bytes) | Should -BeTrue
+            $received.Turns | Should -BeGreaterThan 20 -Because 'the transfer must span many turns'
         }
 
         It 'removing a client in the middle of a transfer ends it cleanly, its reader thread too' {

@@ -167,6 +167,30 @@ function Reset-TestPeer {
     $Socket.Close()
 }
 
+# Starts the raw peer sending $Size seeded random bytes in the background; returns the bytes and the send task.
+function Start-TestTransfer {
+    param([Parameter(Mandatory)] $Peer, [Parameter(Mandatory)] [int] $Size, [int] $Seed = 1)
+    $bytes = [byte[]]::new($Size)
+    [System.Random]::new($Seed).NextBytes($bytes)
+    [pscustomobject]@{ Bytes = $bytes; Sending = $Peer.SendAsync([System.ArraySegment[byte]]::new($bytes), 'None') }
+}
+
+# Receives a transfer with Receive -AsByteStream -Wait, running $EachTurn (given the turn number) before each call,
+# until every byte came or the timeout passed; returns what came and how many turns it took.
+function Receive-TestTransfer {
+    param([Parameter(Mandatory)] $Process, [Parameter(Mandatory)] $Transfer, [scriptblock] $EachTurn = {}, [double] $Timeout = 30)
+    $stream = [System.IO.MemoryStream]::new()
+    $turns = 0
+    $deadline = [datetime]::UtcNow.AddSeconds($Timeout)
+    while ($stream.Length -lt $Transfer.Bytes.Length -and [datetime]::UtcNow -lt $deadline) {
+        & $EachTurn (++$turns)
+        foreach ($chunk in Receive-NetworkProcess -InputObject $Process -AsByteStream -Wait -Timeout 0.5) {
+            $stream.Write($chunk, 0, $chunk.Length)
+        }
+    }
+    [pscustomobject]@{ Bytes = $stream.ToArray(); Turns = $turns }
+}
+
 # How many threads of this process NetProc started: client readers ("NetProc client reader") and server accept loops
 # ("NetProc server"), read from the names Linux keeps in /proc (15 characters at most).
 function Get-NetProcThreadCount {
