@@ -13,7 +13,11 @@ public sealed class StreamProcess : NetworkProcess
     private readonly object sendGate = new();
     private readonly Queue<PendingWrite> sendQueue = new();
     private readonly ProcessFamily? requestedFamily;
-    private readonly object readGate = new();
+    // One reader at a time, the reader thread or the pipeline thread, and each read is posted before it is let go:
+    // so nothing is read twice or out of order.
+    private readonly object receiveLock = new();
+
+    // Set while the pipeline thread reads (TryPull); the reader thread stands back until pullEnded, or a while.
     private readonly ManualResetEventSlim pullEnded = new(true);
     private volatile bool pulling;
     private Socket? socket;
@@ -280,7 +284,7 @@ public sealed class StreamProcess : NetworkProcess
                     return;
                 }
 
-                lock (readGate)
+                lock (receiveLock)
                 {
                     if (pulling)
                     {
@@ -308,7 +312,7 @@ public sealed class StreamProcess : NetworkProcess
 
     private enum ReadResult { Drained, Partial, Full, Ended }
 
-    /// <summary>One non-blocking read, posted; on the reader thread or the pipeline thread, under <see cref="readGate"/>.</summary>
+    /// <summary>One non-blocking read, posted; on the reader thread or the pipeline thread, under <see cref="receiveLock"/>.</summary>
     private ReadResult ReadOnce(Socket sock)
     {
         byte[] block = ArrayPool<byte>.Shared.Rent(MaxReadSize);
@@ -362,7 +366,7 @@ public sealed class StreamProcess : NetworkProcess
         var last = ReadResult.Drained;
         try
         {
-            lock (readGate)
+            lock (receiveLock)
             {
                 while (WindowOpen)
                 {
