@@ -64,92 +64,86 @@ function Measure-Transfer([string] $Variant, [long] $Bytes) {
     $r
 }
 
+# Times $Receive (given $Source), which returns the byte count or @{ Bytes; Calls }, and the CPU this process spent.
+function Measure-Receiving([scriptblock] $Receive, $Source) {
+    $cpu0 = [NetProcBench.Cpu]::Seconds()
+    $sw = [System.Diagnostics.Stopwatch]::StartNew()
+    $got = & $Receive $Source
+    $sw.Stop()
+    $cpu = [NetProcBench.Cpu]::Seconds() - $cpu0
+    if ($got -isnot [hashtable]) { $got = @{ Bytes = [long]$got; Calls = 0 } }
+    @{ Bytes = $got.Bytes; Seconds = $sw.Elapsed.TotalSeconds; Cpu = $cpu; Calls = $got.Calls; SenderCpu = 0 }
+}
+
+# A raw socket that asks the sender for $Bytes, then is read by $Receive (given the socket).
+function Measure-Raw([long] $Bytes, [scriptblock] $Receive) {
+    $s = [NetProcBench.RawReceiver]::Connect($script:Port, $Bytes)
+    try { Measure-Receiving $Receive $s } finally { $s.Dispose() }
+}
+
+# A NetProc client (with $Options for New-NetworkProcess) that asks the sender for $Bytes, then is read by $Receive.
+function Measure-NetProc([long] $Bytes, [hashtable] $Options, [scriptblock] $Receive) {
+    $p = New-NetworkProcess -Name bulk -Host 127.0.0.1 -Service $script:Port -Encoding Byte @Options
+    Send-NetworkProcess -InputObject $p -Data ([BitConverter]::GetBytes([long]$Bytes))
+    try { Measure-Receiving $Receive $p } finally { Remove-NetworkProcess -InputObject $p -ErrorAction SilentlyContinue }
+}
+
 $script:Variants = @{
     'raw C#' = {
         param([long] $Bytes)
-        $s = [NetProcBench.RawReceiver]::Connect($script:Port, $Bytes)
-        $cpu0 = [NetProcBench.Cpu]::Seconds()
-        $sw = [System.Diagnostics.Stopwatch]::StartNew()
-        $n = [NetProcBench.RawReceiver]::ReceiveAll($s, 64KB)
-        $sw.Stop()
-        $cpu = [NetProcBench.Cpu]::Seconds() - $cpu0
-        $s.Dispose()
-        @{ Bytes = $n; Seconds = $sw.Elapsed.TotalSeconds; Cpu = $cpu; Calls = 0; SenderCpu = 0 }
+        Measure-Raw $Bytes { param($s) [NetProcBench.RawReceiver]::ReceiveAll($s, 64KB) }
     }
     'raw C# async' = {
         param([long] $Bytes)
-        $s = [NetProcBench.RawReceiver]::Connect($script:Port, $Bytes)
-        $cpu0 = [NetProcBench.Cpu]::Seconds()
-        $sw = [System.Diagnostics.Stopwatch]::StartNew()
-        $n = [NetProcBench.RawReceiver]::ReceiveAllAsync($s, 64KB)
-        $sw.Stop()
-        $cpu = [NetProcBench.Cpu]::Seconds() - $cpu0
-        $s.Dispose()
-        @{ Bytes = $n; Seconds = $sw.Elapsed.TotalSeconds; Cpu = $cpu; Calls = 0; SenderCpu = 0 }
-    }
-    'NetProc (a) -Stream' = {
-        param([long] $Bytes)
-        $p = New-NetworkProcess -Name bulks -Host 127.0.0.1 -Service $script:Port -Encoding Byte
-        Send-NetworkProcess -InputObject $p -Data ([BitConverter]::GetBytes([long]$Bytes))
-        $script:streamed = [long]0
-        $cpu0 = [NetProcBench.Cpu]::Seconds()
-        $sw = [System.Diagnostics.Stopwatch]::StartNew()
-        Receive-NetworkProcess -InputObject $p -Stream -AsByteStream | ForEach-Object { $script:streamed += $_.Length }
-        $sw.Stop()
-        $cpu = [NetProcBench.Cpu]::Seconds() - $cpu0
-        Remove-NetworkProcess -InputObject $p -ErrorAction SilentlyContinue
-        @{ Bytes = $script:streamed; Seconds = $sw.Elapsed.TotalSeconds; Cpu = $cpu; Calls = 1; SenderCpu = 0 }
+        Measure-Raw $Bytes { param($s) [NetProcBench.RawReceiver]::ReceiveAllAsync($s, 64KB) }
     }
     'raw PS' = {
         param([long] $Bytes)
-        $s = [NetProcBench.RawReceiver]::Connect($script:Port, $Bytes)
-        $buf = [byte[]]::new(64KB)
-        $total = [long]0
-        $cpu0 = [NetProcBench.Cpu]::Seconds()
-        $sw = [System.Diagnostics.Stopwatch]::StartNew()
-        while (($n = $s.Receive($buf)) -gt 0) { $total += $n }
-        $sw.Stop()
-        $cpu = [NetProcBench.Cpu]::Seconds() - $cpu0
-        $s.Dispose()
-        @{ Bytes = $total; Seconds = $sw.Elapsed.TotalSeconds; Cpu = $cpu; Calls = 0; SenderCpu = 0 }
+        Measure-Raw $Bytes {
+            param($s)
+            $buf = [byte[]]::new(64KB)
+            $total = [long]0
+            while (($n = $s.Receive($buf)) -gt 0) { $total += $n }
+            $total
+        }
     }
     'NetProc (a)' = {
         param([long] $Bytes)
-        $p = New-NetworkProcess -Name bulk -Host 127.0.0.1 -Service $script:Port -Encoding Byte
-        Send-NetworkProcess -InputObject $p -Data ([BitConverter]::GetBytes([long]$Bytes))
-        $total = [long]0
-        $calls = 0
-        $cpu0 = [NetProcBench.Cpu]::Seconds()
-        $sw = [System.Diagnostics.Stopwatch]::StartNew()
-        while ($true) {
-            $r = Receive-NetworkProcess -InputObject $p -Wait -Timeout 1 -AsByteStream
-            $calls++
-            if ($r -is [byte[]]) { $total += $r.Length }
-            elseif ($null -ne $r) { foreach ($c in $r) { $total += $c.Length } }
-            if (-not $p.IsLive -and $p.BufferedBytes -eq 0) { break }
+        Measure-NetProc $Bytes @{} {
+            param($p)
+            $total = [long]0
+            $calls = 0
+            while ($true) {
+                $r = Receive-NetworkProcess -InputObject $p -Wait -Timeout 1 -AsByteStream
+                $calls++
+                if ($r -is [byte[]]) { $total += $r.Length }
+                elseif ($null -ne $r) { foreach ($c in $r) { $total += $c.Length } }
+                if (-not $p.IsLive -and $p.BufferedBytes -eq 0) { break }
+            }
+            @{ Bytes = $total; Calls = $calls }
         }
-        $sw.Stop()
-        $cpu = [NetProcBench.Cpu]::Seconds() - $cpu0
-        Remove-NetworkProcess -InputObject $p -ErrorAction SilentlyContinue
-        @{ Bytes = $total; Seconds = $sw.Elapsed.TotalSeconds; Cpu = $cpu; Calls = $calls; SenderCpu = 0 }
+    }
+    'NetProc (a) -Stream' = {
+        param([long] $Bytes)
+        Measure-NetProc $Bytes @{} {
+            param($p)
+            $script:streamed = [long]0
+            Receive-NetworkProcess -InputObject $p -Stream -AsByteStream | ForEach-Object { $script:streamed += $_.Length }
+            @{ Bytes = $script:streamed; Calls = 1 }
+        }
     }
     'NetProc (b)' = {
         param([long] $Bytes)
         $script:filtered = [long]0
-        $p = New-NetworkProcess -Name bulkf -Host 127.0.0.1 -Service $script:Port -Encoding Byte `
-            -Filter { param($Process, $Data) $script:filtered += $Data.Length }
-        Send-NetworkProcess -InputObject $p -Data ([BitConverter]::GetBytes([long]$Bytes))
-        $calls = 0
-        $cpu0 = [NetProcBench.Cpu]::Seconds()
-        $sw = [System.Diagnostics.Stopwatch]::StartNew()
-        while ($p.IsLive) {
-            $null = Wait-NetworkProcess -InputObject $p -Timeout 1
-            $calls++
+        Measure-NetProc $Bytes @{ Filter = { param($Process, $Data) $script:filtered += $Data.Length } } {
+            param($p)
+            $calls = 0
+            while ($p.IsLive) {
+                $null = Wait-NetworkProcess -InputObject $p -Timeout 1
+                $calls++
+            }
+            @{ Bytes = $script:filtered; Calls = $calls }
         }
-        $sw.Stop()
-        $cpu = [NetProcBench.Cpu]::Seconds() - $cpu0
-        Remove-NetworkProcess -InputObject $p -ErrorAction SilentlyContinue
-        @{ Bytes = $script:filtered; Seconds = $sw.Elapsed.TotalSeconds; Cpu = $cpu; Calls = $calls; SenderCpu = 0 }
     }
 }
 
