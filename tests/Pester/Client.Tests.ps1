@@ -69,26 +69,17 @@ Describe 'Client' {
             Test-Echo $c.Process $c.Peer | Should -Be "foo`n"
         }
 
-        It 'echoes with -Host omitted (loopback)' {
-            $listener = New-TestListener
-            $p = New-NetworkProcess -Name cli -Service $listener.Port
+        It 'echoes with <Case>' -TestCases @(
+            @{ Case = '-Host omitted (loopback)'; ListenerFamily = 'IPv4'; Options = @{}; Expect = @{} }
+            @{ Case = '-Host localhost'; ListenerFamily = 'IPv4'; Options = @{ Host = 'localhost' }; Expect = @{ Host = 'localhost' } }
+            @{ Case = '-Host localhost -Family IPv4'; ListenerFamily = 'IPv4'; Options = @{ Host = 'localhost'; Family = 'IPv4' }; Expect = @{ Family = 'IPv4' } }
+            @{ Case = '-Family IPv6 and -Host omitted (::1)'; ListenerFamily = 'IPv6'; Options = @{ Family = 'IPv6' }; Expect = @{ Family = 'IPv6' } }
+        ) {
+            param($ListenerFamily, $Options, $Expect)
+            $listener = New-TestListener -Family $ListenerFamily
+            $p = New-NetworkProcess -Name cli -Service $listener.Port @Options
             $peer = Get-TestPeer $listener
-            Test-Echo $p $peer | Should -Be "foo`n"
-        }
-
-        It 'echoes with -Host localhost' {
-            $listener = New-TestListener
-            $p = New-NetworkProcess -Name cli -Host localhost -Service $listener.Port
-            $peer = Get-TestPeer $listener
-            $p.Host | Should -Be 'localhost'
-            Test-Echo $p $peer | Should -Be "foo`n"
-        }
-
-        It 'echoes with -Host localhost -Family IPv4' {
-            $listener = New-TestListener
-            $p = New-NetworkProcess -Name cli -Host localhost -Family IPv4 -Service $listener.Port
-            $peer = Get-TestPeer $listener
-            $p.Family | Should -Be 'IPv4'
+            foreach ($property in $Expect.Keys) { $p.$property | Should -Be $Expect[$property] }
             Test-Echo $p $peer | Should -Be "foo`n"
         }
 
@@ -97,14 +88,6 @@ Describe 'Client' {
             $c.Process.Family | Should -Be 'IPv6'
             $c.Process.RemoteEndPoint.Address | Should -Be ([ipaddress]::IPv6Loopback)
             Test-Echo $c.Process $c.Peer | Should -Be "foo`n"
-        }
-
-        It 'echoes over IPv6 with -Family IPv6 and -Host omitted (::1)' {
-            $listener = New-TestListener -Family IPv6
-            $p = New-NetworkProcess -Name cli -Family IPv6 -Service $listener.Port
-            $peer = Get-TestPeer $listener
-            $p.Family | Should -Be 'IPv6'
-            Test-Echo $p $peer | Should -Be "foo`n"
         }
 
         It 'echoes after a -NoWait connect' {
