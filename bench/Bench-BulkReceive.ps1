@@ -5,7 +5,7 @@
     The sender is a separate pwsh process (C# BulkSender), so this process's CPU time is the receiver's alone.
     Variants, each after warm-up transfers (2 s of rounds in all):
       raw C#              a plain synchronous Socket.Receive loop in C# (64 KiB buffer): the baseline
-      raw C# async        the same with awaited ReceiveAsync, as scalable .NET servers (and NetProc) read (context)
+      raw C# async        the same with awaited ReceiveAsync, as scalable .NET servers (and NetProc's server connections) read (context)
       raw PS              the synchronous loop written in PowerShell over a raw Socket (context)
       NetProc (a)         Receive-NetworkProcess -AsByteStream -Wait in a loop, summing .Length
       NetProc (a) -Stream Receive-NetworkProcess -Stream -AsByteStream | ForEach-Object, one call to the end

@@ -68,7 +68,7 @@ function Measure-Raw {
         $s.Connect([ipaddress]::Loopback, $sender.Port)
         $w = Watch-Stall $sender
         $sender.Stop()
-        $read = [NetProcBench.RawReceiver]::ReceiveAllChecked($s, 64KB)
+        $read = [NetProcBench.RawReceiver]::ReceiveAll($s, 64KB, $true)
         $s.Dispose()
         $null = $sender.WaitFinished(10000)
         $w.Read = $read

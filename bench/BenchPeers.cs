@@ -128,14 +128,22 @@ namespace NetProcBench
             return s;
         }
 
-        /// <summary>Reads until the peer closes; returns the byte count.</summary>
-        public static long ReceiveAll(Socket s, int bufferSize)
+        /// <summary>
+        /// Reads until the peer closes; returns the byte count. With <paramref name="checkPattern"/> it checks every byte
+        /// against <see cref="Pattern"/> and returns -1 at the first wrong one.
+        /// </summary>
+        public static long ReceiveAll(Socket s, int bufferSize, bool checkPattern = false)
         {
             var buf = new byte[bufferSize];
             long total = 0;
             int n;
             while ((n = s.Receive(buf, 0, buf.Length, SocketFlags.None)) > 0)
             {
+                if (checkPattern && !Pattern.Check(buf, n, total))
+                {
+                    return -1;
+                }
+
                 total += n;
             }
 
@@ -144,7 +152,7 @@ namespace NetProcBench
 
         /// <summary>
         /// The same with awaited ReceiveAsync into one buffer: the pattern .NET servers use so that thousands of
-        /// connections need no thread each (and the one NetProc's readers use).
+        /// connections need no thread each (and the one NetProc's server connections use).
         /// </summary>
         public static long ReceiveAllAsync(Socket s, int bufferSize)
         {
@@ -162,25 +170,6 @@ namespace NetProcBench
 
                 return total;
             }
-        }
-
-        /// <summary>Reads until the peer closes, checking the byte pattern; returns the count, or -1 on a wrong byte.</summary>
-        public static long ReceiveAllChecked(Socket s, int bufferSize)
-        {
-            var buf = new byte[bufferSize];
-            long total = 0;
-            int n;
-            while ((n = s.Receive(buf, 0, buf.Length, SocketFlags.None)) > 0)
-            {
-                if (!Pattern.Check(buf, n, total))
-                {
-                    return -1;
-                }
-
-                total += n;
-            }
-
-            return total;
         }
     }
 
