@@ -95,9 +95,9 @@ foreach ($round in 1..$rounds) {
 }
 $r = [ordered]@{}
 foreach ($k in 'raw C#', 'NetProc') { $r[$k] = @($runs[$k] | Sort-Object { $_.Accepted / $_.Seconds })[[math]::Floor(($rounds - 1) / 2)] }
-$pairedRatios = @(for ($i = 0; $i -lt $rounds; $i++) {
+$pairedRatios = @(@(for ($i = 0; $i -lt $rounds; $i++) {
         ($runs['NetProc'][$i].Accepted / $runs['NetProc'][$i].Seconds) / ($runs['raw C#'][$i].Accepted / $runs['raw C#'][$i].Seconds)
-    }) | Sort-Object
+    }) | Sort-Object)
 $everyRun = @{}
 foreach ($k in $r.Keys) { $everyRun[$k] = ($runs[$k] | ForEach-Object { Format-Num ($_.Accepted / $_.Seconds) 'N0' }) -join ', ' }
 

@@ -188,7 +188,7 @@ $raw = $best['raw C#']
 
 # The median over rounds of this variant's rate divided by raw C#'s rate in the same round.
 function Get-PairedRatio([string] $Variant) {
-    $ratios = @(for ($i = 0; $i -lt $all[$Variant].Count; $i++) { $all[$Variant][$i].MBps / $all['raw C#'][$i].MBps }) | Sort-Object
+    $ratios = @(@(for ($i = 0; $i -lt $all[$Variant].Count; $i++) { $all[$Variant][$i].MBps / $all['raw C#'][$i].MBps }) | Sort-Object)
     $ratios[[math]::Floor(($ratios.Count - 1) / 2)]
 }
 
