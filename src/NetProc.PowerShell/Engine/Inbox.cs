@@ -6,6 +6,7 @@ namespace NetProc.Engine;
 /// <summary>Bytes as they arrived in one read (or one datagram), with where and when they came from.</summary>
 public sealed class Chunk
 {
+    private readonly DateTime receivedUtc;
     private byte[] data;
     private bool pooled;
 
@@ -19,7 +20,7 @@ public sealed class Chunk
         this.pooled = pooled;
         Count = count;
         From = from;
-        Received = DateTime.Now;
+        receivedUtc = DateTime.UtcNow;
     }
 
     public NetProcess Source { get; }
@@ -28,7 +29,8 @@ public sealed class Chunk
 
     public EndPoint? From { get; }
 
-    public DateTime Received { get; }
+    /// <summary>When it arrived, in local time (kept in UTC: the conversion costs a time-zone lookup per chunk).</summary>
+    public DateTime Received => receivedUtc.ToLocalTime();
 
     /// <summary>The bytes; valid until <see cref="Release"/>.</summary>
     internal ReadOnlySpan<byte> Span => data.AsSpan(0, Count);
