@@ -87,6 +87,35 @@ public static class NetProcTestPeer
     });
 
     /// <summary>
+    /// Sends <paramref name="chunks"/> separate writes of <paramref name="size"/> bytes in the background, each
+    /// <paramref name="pauseMs"/> after the last (so they arrive as separate reads); stops quietly
+    /// when the connection closes or resets. Returns how many it sent.
+    /// </summary>
+    public static Task<int> SendChunksAsync(Socket socket, int chunks, int size, int pauseMs = 0) => Task.Run(() =>
+    {
+        var chunk = new byte[size];
+        int sent = 0;
+        try
+        {
+            for (; sent < chunks; sent++)
+            {
+                chunk[0] = (byte)sent;
+                socket.Send(chunk);
+                if (pauseMs > 0)
+                {
+                    Thread.Sleep(pauseMs);
+                }
+            }
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // The other side closed: that is what the tests look at.
+        }
+
+        return sent;
+    });
+
+    /// <summary>
     /// Accepts connections in the background, reads each to its end and counts how they ended, until stopped.
     /// </summary>
     public sealed class CloseCounter : IDisposable

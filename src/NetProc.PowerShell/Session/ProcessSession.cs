@@ -369,6 +369,10 @@ public sealed class ProcessSession
         {
             throw;
         }
+        catch (FlowControlException)
+        {
+            // break, continue or exit end the callback, as they end an event action: never the script that waited.
+        }
         catch (Exception e)
         {
             process.LastError = e;
