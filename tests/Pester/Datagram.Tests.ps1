@@ -167,6 +167,7 @@ Describe 'A UDP client' {
         $record.Data | Should -BeExactly 'I am the third'
         $record.RemoteEndPoint.Port | Should -Be $third.Service
         $cli.DatagramAddress.Port | Should -Be $third.Service
+        $cli.RemoteEndPoint.Port | Should -Be $third.Service
         Send-NetworkProcess $cli 'hello third'
         (Receive-Datagrams $third 1)[0].Data | Should -BeExactly 'hello third'
         Wait-NetworkProcess $srv -Timeout 0.2 | Should -BeFalse
@@ -219,5 +220,36 @@ Describe 'Unix datagram and seqpacket sockets' {
         New-NetworkProcess -Name bad -Type SeqPacket -Service 9 -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
         $err[0].FullyQualifiedErrorId | Should -BeLike 'InvalidEndpoint,*'
         Get-NetworkProcess bad* | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'A datagram process''s RemoteEndPoint' {
+    AfterEach { Clear-NetworkProcesses }
+
+    It 'is its datagram address: none on a fresh server, then each sender, then what -DatagramAddress sets' {
+        $srv = New-NetworkProcess -Name srv -Type Datagram -Server -Service 0
+        $srv.RemoteEndPoint | Should -BeNullOrEmpty
+        $a = New-NetworkProcess -Name a -Type Datagram -Service $srv.Service
+        $b = New-NetworkProcess -Name b -Type Datagram -Service $srv.Service
+        $a.RemoteEndPoint.Port | Should -Be $srv.Service
+        Send-NetworkProcess $a 'from a'
+        Send-NetworkProcess $b 'from b'
+        $records = Receive-Datagrams $srv 2
+        # Each record still names its own sender, though the process follows the last one.
+        $records.RemoteEndPoint.Port | Should -Be @($a.LocalEndPoint.Port, $b.LocalEndPoint.Port)
+        $srv.RemoteEndPoint.Port | Should -Be $b.LocalEndPoint.Port
+        Set-NetworkProcess $srv -DatagramAddress $a.LocalEndPoint
+        $srv.RemoteEndPoint.Port | Should -Be $a.LocalEndPoint.Port
+        $srv.DatagramAddress.Port | Should -Be $a.LocalEndPoint.Port
+    }
+
+    It 'names the unix client that wrote last' {
+        $path = New-SocketPath
+        $srv = New-NetworkProcess -Name ud -Type Datagram -Server -Family Local -Service $path
+        $cli = New-NetworkProcess -Name udc -Type Datagram -Family Local -Service $path
+        $cli.RemoteEndPoint.ToString() | Should -Be $path
+        Send-NetworkProcess $cli 'hello'
+        $null = Receive-Datagrams $srv 1
+        $srv.RemoteEndPoint.ToString() | Should -Be $cli.LocalEndPoint.ToString()
     }
 }

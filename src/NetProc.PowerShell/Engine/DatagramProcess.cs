@@ -27,7 +27,6 @@ public sealed class DatagramProcess : NetworkProcess
         // UDP drops what the kernel cannot hold while the reader is busy: give it room for a window's worth.
         socket.ReceiveBufferSize = ReceiveWindow;
         LocalEndPoint = socket.LocalEndPoint;
-        RemoteEndPoint = remote;
         DatagramAddress = remote;
         if (kind == ProcessKind.Server && LocalEndPoint is IPEndPoint ip)
         {
@@ -36,6 +35,9 @@ public sealed class DatagramProcess : NetworkProcess
 
         Status = ProcessStatus.Open;
     }
+
+    /// <summary>Where sends go, the datagram address: Emacs's <c>:remote</c> of a datagram process is it (item 128).</summary>
+    public override EndPoint? RemoteEndPoint => DatagramAddress;
 
     /// <summary>Datagrams that arrived while the process already held a full receive window, and were dropped as UDP drops them.</summary>
     public long DroppedDatagrams => Interlocked.Read(ref dropped);

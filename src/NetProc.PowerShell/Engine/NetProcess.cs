@@ -77,7 +77,8 @@ public abstract class NetProcess
 
     public EndPoint? LocalEndPoint { get; protected set; }
 
-    public EndPoint? RemoteEndPoint { get; protected set; }
+    /// <summary>The peer: for a datagram process, its <see cref="DatagramAddress"/> (Emacs <c>:remote</c>).</summary>
+    public virtual EndPoint? RemoteEndPoint { get; protected set; }
 
     public EndPoint? DatagramAddress { get; protected set; }
 
