@@ -199,8 +199,16 @@ public abstract class NetProcess
         Post(item);
     }
 
-    /// <summary>Whether <paramref name="count"/> more bytes would overflow the window (datagrams beyond it are dropped).</summary>
-    protected bool WindowFullFor(int count) => Interlocked.Read(ref windowUse) + count + ChunkOverhead > Window;
+    /// <summary>
+    /// Whether <paramref name="count"/> more bytes would overflow the window (datagrams beyond it are dropped). An empty
+    /// window takes any datagram, so one larger than the window still arrives: a process holds at most its window plus
+    /// one datagram.
+    /// </summary>
+    protected bool WindowFullFor(int count)
+    {
+        long use = Interlocked.Read(ref windowUse);
+        return use > 0 && use + count + ChunkOverhead > Window;
+    }
 
     /// <summary>How much unconsumed input makes reading pause: bytes for streams, pending accepts for servers.</summary>
     protected virtual long Window => ReceiveWindow;
