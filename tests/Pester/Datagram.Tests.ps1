@@ -167,6 +167,7 @@ Describe 'A UDP client' {
         $record.Data | Should -BeExactly 'I am the third'
         $record.RemoteEndPoint.Port | Should -Be $third.Service
         $cli.DatagramAddress.Port | Should -Be $third.Service
+        $cli.RemoteEndPoint.Port | Should -Be $third.Service
         Send-NetworkProcess $cli 'hello third'
         (Receive-Datagrams $third 1)[0].Data | Should -BeExactly 'hello third'
         Wait-NetworkProcess $srv -Timeout 0.2 | Should -BeFalse
@@ -219,5 +220,134 @@ Describe 'Unix datagram and seqpacket sockets' {
         New-NetworkProcess -Name bad -Type SeqPacket -Service 9 -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
         $err[0].FullyQualifiedErrorId | Should -BeLike 'InvalidEndpoint,*'
         Get-NetworkProcess bad* | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'A datagram process''s RemoteEndPoint' {
+    AfterEach { Clear-NetworkProcesses }
+
+    It 'is its datagram address: none on a fresh server, then each sender, then what -DatagramAddress sets' {
+        $srv = New-NetworkProcess -Name srv -Type Datagram -Server -Service 0
+        $srv.RemoteEndPoint | Should -BeNullOrEmpty
+        $a = New-NetworkProcess -Name a -Type Datagram -Service $srv.Service
+        $b = New-NetworkProcess -Name b -Type Datagram -Service $srv.Service
+        $a.RemoteEndPoint.Port | Should -Be $srv.Service
+        Send-NetworkProcess $a 'from a'
+        Send-NetworkProcess $b 'from b'
+        $records = Receive-Datagrams $srv 2
+        # Each record still names its own sender, though the process follows the last one.
+        $records.RemoteEndPoint.Port | Should -Be @($a.LocalEndPoint.Port, $b.LocalEndPoint.Port)
+        $srv.RemoteEndPoint.Port | Should -Be $b.LocalEndPoint.Port
+        Set-NetworkProcess $srv -DatagramAddress $a.LocalEndPoint
+        $srv.RemoteEndPoint.Port | Should -Be $a.LocalEndPoint.Port
+        $srv.DatagramAddress.Port | Should -Be $a.LocalEndPoint.Port
+    }
+
+    It 'names the unix client that wrote last' {
+        $path = New-SocketPath
+        $srv = New-NetworkProcess -Name ud -Type Datagram -Server -Family Local -Service $path
+        $cli = New-NetworkProcess -Name udc -Type Datagram -Family Local -Service $path
+        $cli.RemoteEndPoint.ToString() | Should -Be $path
+        Send-NetworkProcess $cli 'hello'
+        $null = Receive-Datagrams $srv 1
+        $srv.RemoteEndPoint.ToString() | Should -Be $cli.LocalEndPoint.ToString()
+    }
+}
+
+Describe 'Large unix datagrams' {
+    BeforeAll {
+        # Seeded random bytes, so a datagram cut short or mixed up shows.
+        function New-TestPayload([int] $Size) {
+            $bytes = [byte[]]::new($Size)
+            [Random]::new($Size).NextBytes($bytes)
+            , $bytes
+        }
+    }
+
+    AfterEach { Clear-NetworkProcesses }
+
+    It 'receives a 100,000-byte datagram from socat whole' -Skip:(-not (Get-Command socat -ErrorAction Ignore)) {
+        $path = New-SocketPath
+        $file = Join-Path ([IO.Path]::GetTempPath()) "netproc-test-$([guid]::NewGuid().ToString('N')).bin"
+        $payload = New-TestPayload 100000
+        [IO.File]::WriteAllBytes($file, $payload)
+        try {
+            $srv = New-NetworkProcess -Name big -Type Datagram -Server -Family Local -Service $path -Encoding Byte
+            # One read of the file, so one sendto() of all of it.
+            socat -u -b 200000 "OPEN:$file" "UNIX-SENDTO:$path"
+            $LASTEXITCODE | Should -Be 0
+            $records = Receive-Datagrams $srv 1 -Timeout 2
+            $records.Count | Should -Be 1
+            $records[0].Length | Should -Be 100000
+            [Linq.Enumerable]::SequenceEqual([byte[]]$records[0].Data, $payload) | Should -BeTrue
+            $srv.TruncatedDatagrams | Should -Be 0
+        }
+        finally { Remove-Item -LiteralPath $file -ErrorAction Ignore }
+    }
+
+    It 'exchanges 100,000-byte datagrams between two NetProc processes both ways' {
+        $path = New-SocketPath
+        $srv = New-NetworkProcess -Name big -Type Datagram -Server -Family Local -Service $path -Encoding Byte
+        $cli = New-NetworkProcess -Name bigc -Type Datagram -Family Local -Service $path -Encoding Byte
+        $request = New-TestPayload 100000
+        $reply = New-TestPayload 100001
+        Send-NetworkProcess $cli $request -ErrorAction Stop
+        $got = Receive-Datagrams $srv 1
+        $got.Count | Should -Be 1
+        [Linq.Enumerable]::SequenceEqual([byte[]]$got[0].Data, $request) | Should -BeTrue
+        Send-NetworkProcess $srv $reply -ErrorAction Stop
+        $got = Receive-Datagrams $cli 1
+        $got.Count | Should -Be 1
+        [Linq.Enumerable]::SequenceEqual([byte[]]$got[0].Data, $reply) | Should -BeTrue
+        $cli.BytesSent | Should -Be 100000
+        $srv.BytesReceived | Should -Be 100000
+    }
+
+    It 'takes a datagram larger than its receive window whole' {
+        $path = New-SocketPath
+        $srv = New-NetworkProcess -Name huge -Type Datagram -Server -Family Local -Service $path -Encoding Byte
+        $size = [Math]::Min($srv.MaxDatagramSize, 2MB)
+        if ($size -le [NetProc.Engine.NetProcess]::ReceiveWindow) {
+            Set-ItResult -Skipped -Because "this system's unix datagrams carry at most $($srv.MaxDatagramSize) bytes (net.core.wmem_max)"
+            return
+        }
+        $cli = New-NetworkProcess -Name hugec -Type Datagram -Family Local -Service $path -Encoding Byte
+        $payload = New-TestPayload $size
+        Send-NetworkProcess $cli $payload -ErrorAction Stop
+        $got = Receive-Datagrams $srv 1
+        $got.Count | Should -Be 1
+        [Linq.Enumerable]::SequenceEqual([byte[]]$got[0].Data, $payload) | Should -BeTrue
+        $srv.DroppedDatagrams | Should -Be 0
+    }
+
+    It 'drops, counts and reports a datagram longer than it reads whole, and goes on' {
+        $path = New-SocketPath
+        $srv = New-NetworkProcess -Name small -Type Datagram -Server -Family Local -Service $path -Encoding Byte
+        $size = $srv.MaxDatagramSize + 1
+        # Only a sender that forces its send buffer past net.core.wmem_max (SO_SNDBUFFORCE, CAP_NET_ADMIN) sends more.
+        $sender = [Net.Sockets.Socket]::new('Unix', 'Dgram', 'Unspecified')
+        try {
+            try {
+                $sender.SetRawSocketOption(1, 32, [BitConverter]::GetBytes([int]$size))
+                $null = $sender.SendTo((New-TestPayload $size), [Net.Sockets.UnixDomainSocketEndPoint]::new($path))
+            }
+            catch {
+                Set-ItResult -Skipped -Because "a $size-byte unix datagram cannot be sent here: $($_.Exception.InnerException.Message)"
+                return
+            }
+            $null = $sender.SendTo([Text.Encoding]::ASCII.GetBytes('after'), [Net.Sockets.UnixDomainSocketEndPoint]::new($path))
+        }
+        finally { $sender.Dispose() }
+        $w = $null
+        $got = @(Receive-NetworkProcess $srv -Wait -Timeout 5 -WarningVariable w -WarningAction SilentlyContinue)
+        $got.Count | Should -Be 1
+        [Text.Encoding]::ASCII.GetString($got[0]) | Should -BeExactly 'after'
+        $srv.TruncatedDatagrams | Should -Be 1
+        $srv.DroppedDatagrams | Should -Be 0
+        $srv.BytesReceived | Should -Be 5
+        $w.Count | Should -Be 1
+        $w[0].Message | Should -Match "longer than the $($srv.MaxDatagramSize) bytes"
+        $srv.LastError.Error | Should -Be 'DatagramTruncated'
+        $srv.Status | Should -Be 'Open'
     }
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 
@@ -10,12 +11,26 @@ namespace NetProc.Engine;
 /// </summary>
 public sealed class DatagramProcess : NetworkProcess
 {
-    /// <summary>The largest datagram read whole; UDP carries at most 65,507 bytes.</summary>
-    private const int MaxDatagram = 64 * 1024;
+    /// <summary>The most UDP carries: 65,535 bytes less the UDP header and, for IPv4, the IP header.</summary>
+    private const int MaxUdpOverIPv4 = 65_507, MaxUdpOverIPv6 = 65_527;
+
+    /// <summary>
+    /// The most a unix datagram socket asks for as its send buffer, which Linux doubles: Linux sends no unix datagram
+    /// much past 4 MiB whatever the buffer (its largest allocation), and each process reads into a block that large.
+    /// </summary>
+    private const int MaxUnixSendBuffer = 2 << 20;
+
+    /// <summary>How much less than its send buffer the largest unix datagram a Linux socket sends is.</summary>
+    private const int UnixSendBufferReserve = 32;
+
+    /// <summary>The largest unix datagram where the send buffer says nothing of it (not Linux).</summary>
+    private const int FallbackUnixDatagram = 64 * 1024;
 
     private readonly Socket socket;
     private readonly string? socketFile;
+    private readonly Notice truncationNotice;
     private long dropped;
+    private long truncated;
 
     private DatagramProcess(
         ProcessTable table, ProcessKind kind, Socket socket, string? host, object? service, EndPoint? remote, string? socketFile)
@@ -26,8 +41,14 @@ public sealed class DatagramProcess : NetworkProcess
 
         // UDP drops what the kernel cannot hold while the reader is busy: give it room for a window's worth.
         socket.ReceiveBufferSize = ReceiveWindow;
+        MaxDatagramSize = socket.AddressFamily switch
+        {
+            AddressFamily.InterNetwork => MaxUdpOverIPv4,
+            AddressFamily.InterNetworkV6 => MaxUdpOverIPv6,
+            _ => EnlargeUnixSendBuffer(socket),
+        };
+        truncationNotice = new Notice(DescribeTruncation);
         LocalEndPoint = socket.LocalEndPoint;
-        RemoteEndPoint = remote;
         DatagramAddress = remote;
         if (kind == ProcessKind.Server && LocalEndPoint is IPEndPoint ip)
         {
@@ -37,8 +58,21 @@ public sealed class DatagramProcess : NetworkProcess
         Status = ProcessStatus.Open;
     }
 
+    /// <summary>Where sends go, the datagram address: Emacs's <c>:remote</c> of a datagram process is it (item 128).</summary>
+    public override EndPoint? RemoteEndPoint => DatagramAddress;
+
     /// <summary>Datagrams that arrived while the process already held a full receive window, and were dropped as UDP drops them.</summary>
     public long DroppedDatagrams => Interlocked.Read(ref dropped);
+
+    /// <summary>Datagrams longer than <see cref="MaxDatagramSize"/>, so read only in part, and dropped rather than handed on cut short.</summary>
+    public long TruncatedDatagrams => Interlocked.Read(ref truncated);
+
+    /// <summary>
+    /// The longest datagram the process reads whole and can send: 65,507 bytes over UDP/IPv4, 65,527 over IPv6; for a
+    /// unix socket on Linux, what its send buffer allows, the most any sender's may hold unless forced past
+    /// <c>net.core.wmem_max</c>.
+    /// </summary>
+    public int MaxDatagramSize { get; }
 
     /// <summary>
     /// A datagram client: open at once, no handshake. It binds an address of its own so replies (and third parties)
@@ -115,7 +149,10 @@ public sealed class DatagramProcess : NetworkProcess
         catch (SocketException e) when (e.SocketErrorCode == SocketError.MessageSize)
         {
             throw new NetProcException(
-                NetProcError.DatagramTooLarge, $"{data.Length} bytes do not fit in one datagram of process {Name}.", data.Length, e);
+                NetProcError.DatagramTooLarge,
+                $"{data.Length} bytes do not fit in one datagram of process {Name}, which carries at most {MaxDatagramSize}: send less at a time.",
+                data.Length,
+                e);
         }
         catch (SocketException e)
         {
@@ -131,9 +168,37 @@ public sealed class DatagramProcess : NetworkProcess
         RemoveSocketFile(socketFile);
     }
 
+    /// <summary>
+    /// Gives a unix datagram socket on Linux the largest send buffer it may have, twice <c>net.core.wmem_max</c> (at most
+    /// twice <see cref="MaxUnixSendBuffer"/>), so it sends as large datagrams as others can; returns the longest it sends.
+    /// </summary>
+    private static int EnlargeUnixSendBuffer(Socket socket)
+    {
+        int wmemMax;
+        try
+        {
+            wmemMax = int.Parse(File.ReadAllText("/proc/sys/net/core/wmem_max"), CultureInfo.InvariantCulture);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or OverflowException)
+        {
+            return FallbackUnixDatagram;
+        }
+
+        socket.SendBufferSize = Math.Clamp(wmemMax, 1, MaxUnixSendBuffer);
+        return socket.SendBufferSize - UnixSendBufferReserve;
+    }
+
+    private Exception DescribeTruncation() => new NetProcException(
+        NetProcError.DatagramTruncated,
+        $"Process {Name} dropped a datagram longer than the {MaxDatagramSize} bytes it reads whole, rather than pass on a part "
+            + $"of it ({TruncatedDatagrams} so far, counted in TruncatedDatagrams). Its sender must send smaller datagrams.",
+        this);
+
     private async Task ReadLoopAsync()
     {
-        byte[] block = new byte[MaxDatagram];
+        // One byte more than the longest datagram, so a read that fills it shows a datagram cut short: ReceiveFromAsync
+        // on Linux neither fails nor says so (MSG_TRUNC reaches only ReceiveMessageFrom).
+        byte[] block = GC.AllocateUninitializedArray<byte>(MaxDatagramSize + 1);
         EndPoint anySender = socket.LocalEndPoint switch
         {
             UnixDomainSocketEndPoint => Endpoints.UniqueLocalAddress(),
@@ -146,6 +211,17 @@ public sealed class DatagramProcess : NetworkProcess
             {
                 var result = await socket.ReceiveFromAsync(block, SocketFlags.None, anySender, Closing).ConfigureAwait(false);
                 int n = result.ReceivedBytes;
+                if (n == block.Length)
+                {
+                    Interlocked.Increment(ref truncated);
+                    if (truncationNotice.TryClaim())
+                    {
+                        Post(truncationNotice);
+                    }
+
+                    continue;
+                }
+
                 if (WindowFullFor(n))
                 {
                     Interlocked.Increment(ref dropped);

@@ -20,6 +20,7 @@ public enum NetProcError
     SendFailed,
     NoDatagramAddress,
     DatagramTooLarge,
+    DatagramTruncated,
     InvalidData,
     InvalidEncoding,
 }

@@ -80,7 +80,8 @@ public abstract class NetProcess
 
     public EndPoint? LocalEndPoint { get; protected set; }
 
-    public EndPoint? RemoteEndPoint { get; protected set; }
+    /// <summary>The peer: for a datagram process, its <see cref="DatagramAddress"/> (Emacs <c>:remote</c>).</summary>
+    public virtual EndPoint? RemoteEndPoint { get; protected set; }
 
     public EndPoint? DatagramAddress { get; protected set; }
 
@@ -216,8 +217,16 @@ public abstract class NetProcess
         Post(item);
     }
 
-    /// <summary>Whether <paramref name="count"/> more bytes would overflow the window (datagrams beyond it are dropped).</summary>
-    protected bool WindowFullFor(int count) => Interlocked.Read(ref windowUse) + count + ChunkOverhead > Window;
+    /// <summary>
+    /// Whether <paramref name="count"/> more bytes would overflow the window (datagrams beyond it are dropped). An empty
+    /// window takes any datagram, so one larger than the window still arrives: a process holds at most its window plus
+    /// one datagram.
+    /// </summary>
+    protected bool WindowFullFor(int count)
+    {
+        long use = Interlocked.Read(ref windowUse);
+        return use > 0 && use + count + ChunkOverhead > Window;
+    }
 
     /// <summary>How much unconsumed input makes reading pause: bytes for streams, pending accepts for servers.</summary>
     protected virtual long Window => ReceiveWindow;

@@ -154,6 +154,10 @@ public sealed class ProcessSession
                     case AcceptedSocket accepted:
                         ListConnection((ServerProcess)process, accepted, warn);
                         break;
+                    case Notice notice:
+                        process.LastError = notice.Take();
+                        warn(process.LastError.Message);
+                        break;
                     case AcceptFailure failure:
                         process.LastError = failure.Error;
                         CallLog(process, null, $"accept failed with code {failure.Code}\n", warn);
