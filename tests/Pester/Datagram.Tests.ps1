@@ -3,8 +3,6 @@
 BeforeAll {
     . $PSScriptRoot/TestHelpers.ps1
 
-    function New-SocketPath { Join-Path ([IO.Path]::GetTempPath()) "netproc-test-$([guid]::NewGuid().ToString('N').Substring(0, 12)).sock" }
-
     # Every datagram record received within the timeout, until $Count came.
     function Receive-Datagrams($Process, [int] $Count, [double] $Timeout = 5) {
         $records = [Collections.Generic.List[object]]::new()

@@ -184,9 +184,7 @@ public sealed class ProcessSession
 
     private bool WaitDelivering(Func<bool> done, double? timeoutSeconds, PSCmdlet cmdlet, NetProcess? pull)
     {
-        var deadline = timeoutSeconds is double seconds
-            ? DateTime.UtcNow + TimeSpan.FromSeconds(seconds)
-            : DateTime.MaxValue;
+        var deadline = Timeouts.DeadlineAfter(timeoutSeconds);
         while (true)
         {
             Table.Activity.Reset();
