@@ -22,7 +22,7 @@ public sealed class ReceiveNetworkProcessCommand : ProcessSelectionCmdlet
     [Parameter]
     public SwitchParameter Stream { get; set; }
 
-    /// <summary>Seconds to wait (fractions allowed), in all with <c>-Stream</c>; implies <c>-Wait</c>.</summary>
+    /// <summary>Seconds to wait (fractions allowed), in all with <c>-Stream</c>; implies <c>-Wait</c>. Too large to represent: no limit.</summary>
     [Parameter]
     [Alias("TimeoutSec")]
     [ValidateRange(0, double.MaxValue)]

@@ -12,7 +12,7 @@ namespace NetProc.Commands;
 [OutputType(typeof(bool))]
 public sealed class WaitNetworkProcessCommand : ProcessSelectionCmdlet
 {
-    /// <summary>Seconds to wait (fractions allowed; 0 only delivers what is pending). Omitted: no limit.</summary>
+    /// <summary>Seconds to wait (fractions allowed; 0 only delivers what is pending). Omitted, or too large to represent: no limit.</summary>
     [Parameter]
     [Alias("TimeoutSec")]
     [ValidateRange(0, double.MaxValue)]
