@@ -3,7 +3,7 @@ namespace NetProc.Engine;
 /// <summary>Turns a <c>-Timeout</c> in seconds into a deadline, the one way every timeout of NetProc is measured.</summary>
 internal static class Timeouts
 {
-    /// <summary>The longest slice a socket wait takes at once, so cancellation and the deadline are heard in time.</summary>
+    /// <summary>The longest a wait sleeps at once, so that Ctrl+C and the deadline are heard in time.</summary>
     private static readonly TimeSpan Slice = TimeSpan.FromMilliseconds(100);
 
     /// <summary>

@@ -211,7 +211,7 @@ public sealed class ProcessSession
                 return false;
             }
 
-            Table.Activity.Wait(remaining < TimeSpan.FromMilliseconds(100) ? remaining : TimeSpan.FromMilliseconds(100));
+            Table.Activity.Wait(Timeouts.NextSlice(deadline));
         }
     }
 
