@@ -231,6 +231,79 @@ Describe 'Client' {
         }
     }
 
+    Context 'connect timeout' {
+        It '<Command> -Timeout gives up on a peer that never answers: ConnectTimeout naming address and timeout, nothing left' -TestCases @(
+            @{ Command = 'New-NetworkProcess' }, @{ Command = 'Open-NetworkStream' }
+        ) {
+            $port = New-UnansweringPort
+            $watch = [Diagnostics.Stopwatch]::StartNew()
+            $p = & $Command -Name slow -Host 127.0.0.1 -Service $port -Timeout 0.5 -ErrorVariable err -ErrorAction SilentlyContinue
+            $watch.Elapsed.TotalSeconds | Should -BeGreaterOrEqual 0.45
+            $watch.Elapsed.TotalSeconds | Should -BeLessThan 3
+            $p | Should -BeNullOrEmpty
+            @($err).Count | Should -Be 1
+            $err[0].FullyQualifiedErrorId | Should -BeLike 'ConnectTimeout,*'
+            $err[0].CategoryInfo.Category | Should -Be 'OperationTimeout'
+            $err[0].Exception.Message | Should -Match "127\.0\.0\.1:$port did not accept the connection within 0\.5 seconds"
+            @(Get-NetworkProcess).Count | Should -Be 0
+            Get-TestConnectingCount $port | Should -Be 0
+        }
+
+        It 'with -NoWait the process turns Failed: ExitStatus 110, sentinel "failed with code 110`n", no socket left' {
+            $port = New-UnansweringPort
+            $messages = [System.Collections.Generic.List[string]]::new()
+            $p = New-NetworkProcess -Name slow -Service $port -TimeoutSec 0.3 -NoWait -Sentinel { param($P, $M) $messages.Add($M) }.GetNewClosure()
+            $p.Status | Should -Be 'Connect'
+            Wait-TestCondition { $p.Status -ne 'Connect' } | Should -BeTrue
+            $p.Status | Should -Be 'Failed'
+            $p.ExitStatus | Should -Be 110
+            $p.LastError.Error | Should -Be 'ConnectTimeout'
+            $messages | Should -Be @("failed with code 110`n")
+            Get-TestConnectingCount $port | Should -Be 0
+        }
+
+        It 'bounds a unix client''s wait for room in a suspended server''s full backlog' {
+            $path = New-SocketPath
+            $srv = New-NetworkProcess -Name full -Server -Family Local -Service $path -Backlog 1 -Stopped
+            # A backlog of 1 holds two clients; they open, and a third would wait for room.
+            $fillers = 1..2 | ForEach-Object { New-NetworkProcess -Name "fill$_" -Family Local -Service $path -NoWait }
+            Wait-TestCondition { @($fillers | Where-Object Status -EQ 'Open').Count -eq 2 } | Should -BeTrue
+            $sockets = Get-TestSocketCount
+            $watch = [Diagnostics.Stopwatch]::StartNew()
+            $p = New-NetworkProcess -Name late -Family Local -Service $path -Timeout 0.5 -ErrorVariable err -ErrorAction SilentlyContinue
+            $watch.Elapsed.TotalSeconds | Should -BeLessThan 3
+            $p | Should -BeNullOrEmpty
+            $err[0].FullyQualifiedErrorId | Should -BeLike 'ConnectTimeout,*'
+            $err[0].Exception.Message | Should -Match "$([regex]::Escape($path)) did not accept the connection within 0\.5 seconds: its server's backlog"
+            @(Get-NetworkProcess).Count | Should -Be 3
+            Get-TestSocketCount | Should -BeLessOrEqual $sockets
+        }
+
+        It 'Ctrl+C still ends a connect that has no -Timeout, leaving nothing' {
+            $port = New-UnansweringPort
+            $ps = New-TestRunspace
+            try {
+                $null = $ps.AddScript('param($port) New-NetworkProcess -Name slow -Service $port').AddArgument($port)
+                $null = $ps.BeginInvoke()
+                Wait-TestCondition { (Get-TestConnectingCount $port) -eq 1 } | Should -BeTrue
+                $watch = [Diagnostics.Stopwatch]::StartNew()
+                $ps.Stop()
+                $watch.Elapsed.TotalSeconds | Should -BeLessThan 2
+                $ps.InvocationStateInfo.State | Should -Be 'Stopped'
+                @(Invoke-InTestRunspace $ps 'Get-NetworkProcess').Count | Should -Be 0
+                Get-TestConnectingCount $port | Should -Be 0
+            }
+            finally { $ps.Dispose() }
+        }
+
+        It 'is refused on a server, which does not connect' {
+            $p = New-NetworkProcess -Name srv -Server -Service 0 -Timeout 1 -ErrorVariable err -ErrorAction SilentlyContinue
+            $p | Should -BeNullOrEmpty
+            $err[0].FullyQualifiedErrorId | Should -BeLike 'IncompatibleParameters,*'
+            @(Get-NetworkProcess).Count | Should -Be 0
+        }
+    }
+
     Context 'shared buffers' {
         It 'two processes naming the same -Buffer share it' {
             $listener = New-TestListener

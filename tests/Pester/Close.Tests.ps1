@@ -163,10 +163,10 @@ Describe 'Graceful close' {
             }
         }
 
-        It '10,000 clients created and removed: every close is a FIN, and descriptors and threads come back' {
+        It '10,000 clients created and removed: every close is a FIN, and sockets and threads come back' {
             $counter = [NetProcTestPeer+CloseCounter]::new()
             try {
-                $fds = Get-TestFdCount
+                $sockets = Get-TestSocketCount
                 $threads = Get-NetProcThreadCount
                 for ($i = 0; $i -lt 10000; $i++) {
                     Remove-NetworkProcess -InputObject (New-NetworkProcess -Name churn -Service $counter.Port)
@@ -174,7 +174,7 @@ Describe 'Graceful close' {
                 Wait-TestCondition { $counter.Fins + $counter.Resets -ge 10000 } -Timeout 60 | Should -BeTrue
                 $counter.Resets | Should -Be 0
                 $counter.Fins | Should -Be 10000
-                Wait-TestCondition { (Get-TestFdCount) -le $fds + 5 -and (Get-NetProcThreadCount) -le $threads } -Timeout 20 | Should -BeTrue
+                Wait-TestCondition { (Get-TestSocketCount) -le $sockets -and (Get-NetProcThreadCount) -le $threads } -Timeout 20 | Should -BeTrue
             } finally {
                 $counter.Dispose()
             }

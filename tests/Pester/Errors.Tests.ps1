@@ -73,6 +73,22 @@ Describe 'Errors' {
             (New-NetworkProcess -Name web -Service $listener.Port).Name | Should -Be 'web'
         }
 
+        It 'an address in use is AddressInUse saying to choose another -Service or 0' {
+            $srv = New-NetworkProcess -Name srv -Server -Service 0
+            $p = New-NetworkProcess -Name dup -Server -Service $srv.Service -ErrorVariable err -ErrorAction SilentlyContinue
+            $p | Should -BeNullOrEmpty
+            $err[0].FullyQualifiedErrorId | Should -BeLike 'AddressInUse,*'
+            $err[0].Exception.Message | Should -Match "127\.0\.0\.1:$($srv.Service) is already in use"
+            $err[0].Exception.Message | Should -Match 'another -Service, or 0'
+            $err[0].Exception.Message | Should -Not -Match 'Address already in use'
+        }
+
+        It 'a refused connect says nothing listens there' {
+            $port = Get-ClosedPort
+            $err = Get-CommandErrors { New-NetworkProcess -Name web -Service $port }
+            $err[0].Exception.Message | Should -Match "127\.0\.0\.1:$port refused the connection: nothing listens"
+        }
+
         It 'a refused connect throws with -ErrorAction Stop' {
             { New-NetworkProcess -Name web -Service (Get-ClosedPort) -ErrorAction Stop } | Should -Throw -ErrorId 'ConnectionRefused,*'
             @(Get-NetworkProcess).Count | Should -Be 0
@@ -163,6 +179,24 @@ Describe 'Errors' {
             $c.Process.QueryOnExit | Should -BeTrue
         }
 
+        It '<Command> with a malformed wildcard is InvalidWildcard, suggesting escaping or -Id' -TestCases $selectingCommands {
+            $err = Get-CommandErrors { & $Command -Name 'pres[' @Extra }
+            @($err).Count | Should -Be 1
+            $err[0].FullyQualifiedErrorId | Should -BeLike 'InvalidWildcard,*'
+            $err[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+            $err[0].TargetObject | Should -Be 'pres['
+            $err[0].Exception.Message | Should -Match 'escape'
+            $err[0].Exception.Message | Should -Match '-Id'
+            @(Get-NetworkProcess).Count | Should -Be 1
+            $c.Process.Status | Should -Be 'Open'
+        }
+
+        It 'a malformed wildcard is InvalidWildcard even when no process is listed' {
+            Remove-NetworkProcess -InputObject $c.Process
+            $err = Get-CommandErrors { Get-NetworkProcess -Name 'a[' }
+            $err[0].FullyQualifiedErrorId | Should -BeLike 'InvalidWildcard,*'
+        }
+
         It 'an unknown Id among known ones still acts on the known ones' {
             $err = Get-CommandErrors { Remove-NetworkProcess -Id $c.Process.Id, 999 }
             @($err).Count | Should -Be 1
@@ -182,6 +216,162 @@ Describe 'Errors' {
             @(Get-NetworkProcess).Count | Should -Be 1
             $c.Process.Status | Should -Be 'Open'
             $c.Process.QueryOnExit | Should -BeTrue
+        }
+    }
+
+    Context 'IPv6 connection names' {
+        BeforeEach {
+            $srv = New-NetworkProcess -Name s6 -Server -Family IPv6 -Service 0
+            $cli = New-NetworkProcess -Name c6 -Family IPv6 -Service $srv.Service
+            $deadline = [datetime]::UtcNow.AddSeconds(5)
+            while (-not ($conn = Get-NetworkProcess -Name 's6 <*') -and [datetime]::UtcNow -lt $deadline) { $null = Wait-NetworkProcess -Timeout 0.05 }
+            $conn.Name | Should -Match '^s6 <\[::1\]:\d+>$'
+        }
+
+        It 'the exact name, brackets and all, selects the connection' {
+            Get-NetworkProcess -Name $conn.Name | Should -Be $conn
+        }
+
+        It 'the escaped name selects the connection (<Command>)' -TestCases @(
+            @{ Command = 'Get-NetworkProcess' }, @{ Command = 'Get-ProcessStatus' }, @{ Command = 'Remove-NetworkProcess' }
+        ) {
+            $err = Get-CommandErrors { & $Command -Name ([WildcardPattern]::Escape($conn.Name)) }
+            $err | Should -BeNullOrEmpty
+            if ($Command -eq 'Remove-NetworkProcess') { $conn.Status | Should -Be 'Closed' }
+            else { & $Command -Name ([WildcardPattern]::Escape($conn.Name)) | Should -Not -BeNullOrEmpty }
+        }
+
+        It 'an escaped name that matches nothing is ProcessNotFound' {
+            $err = Get-CommandErrors { Get-NetworkProcess -Name ([WildcardPattern]::Escape('s6 <[::1]:1>')) }
+            $err[0].FullyQualifiedErrorId | Should -BeLike 'ProcessNotFound,*'
+        }
+
+        It 'tab completion offers the name in a form that selects the connection as typed' {
+            $line = 'Get-NetworkProcess -Name s6'
+            $completions = (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches
+            $offered = @($completions | Where-Object ListItemText -EQ $conn.Name)
+            $offered.Count | Should -Be 1
+            $found = Invoke-Expression "Get-NetworkProcess -Name $($offered[0].CompletionText)"
+            $found | Should -Be $conn
+        }
+    }
+
+    Context 'unix socket paths' {
+        BeforeAll {
+            # 205 bytes: longer than any platform's unix socket address holds (104 or 108 with the final NUL).
+            $script:longPath = Join-Path ([IO.Path]::GetTempPath()) ('x' * 200)
+        }
+
+        It 'a path too long for the platform is InvalidEndpoint giving the length and the limit (<Case>)' -TestCases @(
+            @{ Case = 'stream client'; Options = @{} }
+            @{ Case = 'stream server'; Options = @{ Server = $true } }
+            @{ Case = 'datagram client'; Options = @{ Type = 'Datagram' } }
+            @{ Case = 'datagram server'; Options = @{ Type = 'Datagram'; Server = $true } }
+        ) {
+            $bytes = [Text.Encoding]::UTF8.GetByteCount($longPath)
+            $p = New-NetworkProcess -Name long -Family Local -Service $longPath @Options -ErrorVariable err -ErrorAction SilentlyContinue
+            $p | Should -BeNullOrEmpty
+            @($err).Count | Should -Be 1
+            $err[0].FullyQualifiedErrorId | Should -BeLike 'InvalidEndpoint,*'
+            $err[0].TargetObject | Should -Be $longPath
+            $err[0].Exception.Message | Should -Match "\b$bytes bytes\b"
+            $err[0].Exception.Message | Should -Match 'at most 10[37]\b'
+            @(Get-NetworkProcess).Count | Should -Be 0
+        }
+
+        It '<Case> is InvalidEndpoint and leaves the datagram address as it was' -TestCases @(
+            @{ Case = 'Send -To a path too long'; Set = $false; Path = 'long' }
+            @{ Case = 'Send -To an empty path'; Set = $false; Path = '' }
+            @{ Case = 'Set -DatagramAddress a path too long'; Set = $true; Path = 'long' }
+            @{ Case = 'Set -DatagramAddress an empty path'; Set = $true; Path = '' }
+        ) {
+            $target = if ($Path -eq 'long') { $longPath } else { '' }
+            $srvPath = New-SocketPath
+            $srv = New-NetworkProcess -Name usrv -Type Datagram -Server -Family Local -Service $srvPath
+            $err = if ($Set) { Get-CommandErrors { Set-NetworkProcess -InputObject $srv -DatagramAddress $target } }
+            else { Get-CommandErrors { Send-NetworkProcess -InputObject $srv -Data 'x' -To $target } }
+            @($err).Count | Should -Be 1
+            $err[0].FullyQualifiedErrorId | Should -BeLike 'InvalidEndpoint,*'
+            $err[0].Exception.Message | Should -Match $(if ($Path -eq 'long') { 'bytes long' } else { 'empty' })
+            $srv.DatagramAddress | Should -BeNullOrEmpty
+            $srv.BytesSent | Should -Be 0
+        }
+
+        It 'a unix client to a path with no socket file is ConnectionRefused saying so (<Type>)' -TestCases @(
+            @{ Type = 'Stream' }, @{ Type = 'Datagram' }
+        ) {
+            $path = New-SocketPath
+            $sockets = Get-TestSocketCount
+            $p = New-NetworkProcess -Name nofile -Family Local -Service $path -Type $Type -ErrorVariable err -ErrorAction SilentlyContinue
+            $p | Should -BeNullOrEmpty
+            @($err).Count | Should -Be 1
+            $err[0].FullyQualifiedErrorId | Should -BeLike 'ConnectionRefused,*'
+            $err[0].CategoryInfo.Category | Should -Be 'ConnectionError'
+            $err[0].Exception.Message | Should -Match "no socket file at $([regex]::Escape($path))"
+            $err[0].Exception.Message | Should -Match 'server running'
+            @(Get-NetworkProcess).Count | Should -Be 0
+            Get-TestSocketCount | Should -BeLessOrEqual $sockets
+        }
+
+        It 'a unix datagram client to a stream server''s socket is refused as another type' {
+            $path = New-SocketPath
+            $srv = New-NetworkProcess -Name ssrv -Server -Family Local -Service $path
+            $p = New-NetworkProcess -Name wrong -Family Local -Service $path -Type Datagram -ErrorVariable err -ErrorAction SilentlyContinue
+            $p | Should -BeNullOrEmpty
+            $err[0].FullyQualifiedErrorId | Should -BeLike 'InvalidEndpoint,*'
+            $err[0].Exception.Message | Should -Match 'another type'
+            @(Get-NetworkProcess).Count | Should -Be 1
+        }
+
+        It 'a second server on a socket file in use is AddressInUse saying the file exists' {
+            $path = New-SocketPath
+            $srv = New-NetworkProcess -Name usrv -Server -Family Local -Service $path
+            $p = New-NetworkProcess -Name dup -Server -Family Local -Service $path -ErrorVariable err -ErrorAction SilentlyContinue
+            $p | Should -BeNullOrEmpty
+            $err[0].FullyQualifiedErrorId | Should -BeLike 'AddressInUse,*'
+            $err[0].Exception.Message | Should -Match "Socket file $([regex]::Escape($path)) already exists"
+        }
+    }
+
+    Context 'huge timeouts' {
+        It '<Command> -Timeout <Label> is no limit, not an error' -TestCases @(
+            @{ Command = 'Wait-NetworkProcess'; Label = '1e12'; Seconds = 1e12 }
+            @{ Command = 'Wait-NetworkProcess'; Label = '[double]::MaxValue'; Seconds = [double]::MaxValue }
+            @{ Command = 'Receive-NetworkProcess'; Label = '1e12'; Seconds = 1e12 }
+            @{ Command = 'Receive-NetworkProcess'; Label = '[double]::MaxValue'; Seconds = [double]::MaxValue }
+        ) {
+            # Output comes, then the close: a wait without limit ends with them.
+            $c = New-TestConnection
+            Send-TestBytes $c.Peer 'here'
+            $c.Peer.Close()
+            $err = $null
+            $out = & $Command -InputObject $c.Process -Timeout $Seconds -ErrorVariable err
+            $err | Should -BeNullOrEmpty
+            $out | Should -Be $(if ($Command -eq 'Wait-NetworkProcess') { $true } else { 'here' })
+        }
+    }
+
+    Context 'services of the other protocol' {
+        BeforeAll {
+            $script:ntpIsUdpOnly = (Select-String -Path /etc/services -Pattern '^ntp\s+123/udp' -Quiet) -and
+                -not (Select-String -Path /etc/services -Pattern '^ntp\s+123/tcp' -Quiet)
+        }
+
+        It 'a UDP-only service (ntp) names its port for a datagram process' {
+            if (-not $ntpIsUdpOnly) { Set-ItResult -Skipped -Because '/etc/services has no udp-only ntp entry' }
+            $p = New-NetworkProcess -Name time -Type Datagram -Host 127.0.0.1 -Service ntp
+            $p.RemoteEndPoint.Port | Should -Be 123
+            $p.Service | Should -Be 'ntp'
+        }
+
+        It 'a stream process given a UDP-only service is UnknownService saying it is a UDP service' {
+            if (-not $ntpIsUdpOnly) { Set-ItResult -Skipped -Because '/etc/services has no udp-only ntp entry' }
+            $p = New-NetworkProcess -Name time -Service ntp -ErrorVariable err -ErrorAction SilentlyContinue
+            $p | Should -BeNullOrEmpty
+            $err[0].FullyQualifiedErrorId | Should -BeLike 'UnknownService,*'
+            $err[0].Exception.Message | Should -Match 'UDP service'
+            $err[0].Exception.Message | Should -Match '-Type Datagram'
+            @(Get-NetworkProcess).Count | Should -Be 0
         }
     }
 
@@ -205,13 +395,14 @@ Describe 'Errors' {
             $err[0].FullyQualifiedErrorId | Should -BeLike 'InvalidData,*'
         }
 
-        It 'sending to a removed process object is ProcessNotRunning (InvalidOperation)' {
+        It 'sending to a removed process object is ProcessNotRunning (InvalidOperation) saying it was removed' {
             $c = New-TestConnection
             Remove-NetworkProcess -InputObject $c.Process
             $err = Get-CommandErrors { Send-NetworkProcess -InputObject $c.Process -Data 'late' }
             @($err).Count | Should -Be 1
             $err[0].FullyQualifiedErrorId | Should -BeLike 'ProcessNotRunning,*'
             $err[0].CategoryInfo.Category | Should -Be 'InvalidOperation'
+            $err[0].Exception.Message | Should -Match 'was removed'
         }
 
         It '-Eof on a removed process object is ProcessNotRunning' {
@@ -227,13 +418,23 @@ Describe 'Errors' {
             Wait-TestCondition { $c.Process.Status -eq 'Closed' } | Should -BeTrue
             $err = Get-CommandErrors { Send-NetworkProcess -InputObject $c.Process -Data 'late' }
             $err[0].FullyQualifiedErrorId | Should -BeLike 'ProcessNotRunning,*'
+            $err[0].Exception.Message | Should -Match 'closed by its peer'
         }
 
-        It 'sending to a failed -NoWait process is ProcessNotRunning' {
+        It 'sending to a failed -NoWait process is ProcessNotRunning saying its connect failed' {
             $p = New-NetworkProcess -Name nw -Service (Get-ClosedPort) -NoWait
             Wait-TestCondition { $p.Status -eq 'Failed' } | Should -BeTrue
             $err = Get-CommandErrors { Send-NetworkProcess -InputObject $p -Data 'x' }
             $err[0].FullyQualifiedErrorId | Should -BeLike 'ProcessNotRunning,*'
+            $err[0].Exception.Message | Should -Match 'connect failed \(code 111\)'
+        }
+
+        It 'sending to a server is ProcessNotRunning saying to send to one of its connections' {
+            $srv = New-NetworkProcess -Name s3 -Server -Service 0
+            $err = Get-CommandErrors { Send-NetworkProcess -InputObject $srv -Data 'x' }
+            $err[0].FullyQualifiedErrorId | Should -BeLike 'ProcessNotRunning,*'
+            $err[0].Exception.Message | Should -Match 'is a server'
+            $err[0].Exception.Message | Should -Match 'one of its connections'
         }
     }
 }

@@ -15,8 +15,6 @@ BeforeAll {
     function Get-Connections([string] $Server) {
         @(Get-NetworkProcess | Where-Object { $_.Kind -eq 'Connection' -and $_.Name.StartsWith("$Server <") })
     }
-
-    function New-SocketPath { Join-Path ([IO.Path]::GetTempPath()) "netproc-test-$([guid]::NewGuid().ToString('N').Substring(0, 12)).sock" }
 }
 
 Describe 'A TCP server' {

@@ -20,6 +20,30 @@ function New-TestListener {
     $listener | Add-Member -NotePropertyName Port -NotePropertyValue $listener.LocalEndpoint.Port -PassThru
 }
 
+# A loopback port whose listener never answers a connect: its accept queue (backlog 1, which holds two) is full and
+# nobody accepts, so Linux drops every further SYN, as a firewall that filters the port would.
+function New-UnansweringPort {
+    $listener = [System.Net.Sockets.TcpListener]::new([ipaddress]::Loopback, 0)
+    $listener.Start(1)
+    $script:TestSockets.Add($listener)
+    $port = $listener.LocalEndpoint.Port
+    foreach ($n in 1..2) {
+        $filler = [System.Net.Sockets.Socket]::new('InterNetwork', 'Stream', 'Tcp')
+        $script:TestSockets.Add($filler)
+        $filler.Connect([ipaddress]::Loopback, $port)
+    }
+    $port
+}
+
+# How many sockets of this machine are still trying to connect (SYN-SENT in /proc/net/tcp*) to a loopback port.
+function Get-TestConnectingCount([int] $Port) {
+    $remote = ':{0:X4}' -f $Port
+    @(Get-Content /proc/net/tcp, /proc/net/tcp6 | Where-Object {
+            $fields = -split $_
+            $fields[3] -eq '02' -and $fields[2].EndsWith($remote)
+        }).Count
+}
+
 # Accepts the next pending connection as a raw Socket, failing after the timeout.
 function Get-TestPeer {
     param([Parameter(Mandatory)] $Listener, [double] $Timeout = 5)
@@ -96,6 +120,14 @@ function New-TestConnection {
     $process = New-NetworkProcess -Name $Name -Host $address -Service $listener.Port @Options -ErrorAction Stop
     $peer = Get-TestPeer -Listener $listener
     [pscustomobject]@{ Listener = $listener; Process = $process; Peer = $peer }
+}
+
+# A path for a unix socket in the temp folder, unique per call.
+function New-SocketPath { Join-Path ([IO.Path]::GetTempPath()) "netproc-test-$([guid]::NewGuid().ToString('N').Substring(0, 12)).sock" }
+
+# How many sockets this process holds open (from /proc/self/fd): to show a failed call left none behind.
+function Get-TestSocketCount {
+    @(Get-ChildItem /proc/self/fd | Where-Object LinkTarget -Like 'socket:*').Count
 }
 
 # A free loopback port that refuses connections (a listener was bound there and stopped).
@@ -239,6 +271,3 @@ function New-TestBytes {
     [System.Random]::new($Seed).NextBytes($bytes)
     , $bytes
 }
-
-# How many file descriptors this process has open.
-function Get-TestFdCount { @(Get-ChildItem /proc/self/fd).Count }

@@ -12,8 +12,9 @@ public abstract class CreateProcessCmdlet : NetProcCmdlet
     private readonly CancellationTokenSource stopping = new();
 
     /// <summary>
-    /// Connects a stream client (or, with <paramref name="noWait"/>, starts connecting) and lists it; a failure is an
-    /// error record and leaves the table as it was.
+    /// Connects a stream client (or, with <paramref name="noWait"/>, starts connecting) and lists it; a failure, a
+    /// connect that takes longer than <paramref name="timeout"/> seconds included, is an error record and leaves the
+    /// table as it was.
     /// </summary>
     protected void Connect(
         string name,
@@ -22,13 +23,14 @@ public abstract class CreateProcessCmdlet : NetProcCmdlet
         ProcessFamily? family,
         ProcessProtocol protocol,
         bool noWait,
+        double? timeout,
         bool stopped,
         Action<NetProcess> configure)
     {
         StreamProcess process;
         try
         {
-            process = StreamProcess.CreateClient(Session.Table, host, service, family, protocol);
+            process = StreamProcess.CreateClient(Session.Table, host, service, family, protocol, timeout);
             configure(process);
             if (!noWait)
             {

@@ -98,17 +98,21 @@ public abstract class ProcessSelectionCmdlet : NetProcCmdlet
 
                 foreach (string name in Name)
                 {
+                    // The name as it is first: every IPv6 connection's name holds brackets ("srv <[::1]:PORT>").
                     if (Session.Table.FindByName(name) is { } exact)
                     {
                         Add(exact);
                     }
                     else if (WildcardPattern.ContainsWildcardCharacters(name))
                     {
-                        var pattern = new WildcardPattern(name, WildcardOptions.IgnoreCase);
-                        foreach (var p in Session.Table.Processes.Where(p => pattern.IsMatch(p.Name)))
+                        foreach (var p in Matching(name))
                         {
                             Add(p);
                         }
+                    }
+                    else if (Session.Table.FindByName(WildcardPattern.Unescape(name)) is { } escaped)
+                    {
+                        Add(escaped);
                     }
                     else
                     {
@@ -120,5 +124,28 @@ public abstract class ProcessSelectionCmdlet : NetProcCmdlet
         }
 
         return selected;
+    }
+
+    /// <summary>The processes a wildcard pattern matches; a malformed pattern (<c>a[</c>) is an error that matches none.</summary>
+    private IEnumerable<NetProcess> Matching(string name)
+    {
+        var pattern = new WildcardPattern(name, WildcardOptions.IgnoreCase);
+        try
+        {
+            // A pattern is parsed at its first match: try it now, so it is refused even when no process is listed.
+            _ = pattern.IsMatch(string.Empty);
+        }
+        catch (WildcardPatternException e)
+        {
+            WriteError(ErrorRecords.From(new NetProcException(
+                NetProcError.InvalidWildcard,
+                $"'{name}' is not a valid wildcard pattern. To match [, ], * or ? literally, put a backtick before each "
+                + "(as [WildcardPattern]::Escape does), or select the process with -Id.",
+                name,
+                e)));
+            return Array.Empty<NetProcess>();
+        }
+
+        return Session.Table.Processes.Where(p => pattern.IsMatch(p.Name));
     }
 }

@@ -57,6 +57,16 @@ public sealed class NewNetworkProcessCommand : CreateProcessCmdlet
     [ValidateRange(0, double.MaxValue)]
     public double Linger { get; set; } = NetProcess.DefaultLinger;
 
+    /// <summary>
+    /// Seconds a client's connect may take, name lookup included (fractions allowed). Then it fails with ConnectTimeout
+    /// and leaves nothing behind; with -NoWait the process turns Failed, its sentinel hearing "failed with code 110\n".
+    /// Omitted: no limit but the system's (about two minutes for TCP; a unix client waits for room in its server's backlog).
+    /// </summary>
+    [Parameter]
+    [Alias("TimeoutSec")]
+    [ValidateRange(0, double.MaxValue)]
+    public double? Timeout { get; set; }
+
     [Parameter]
     public SwitchParameter Stopped { get; set; }
 
@@ -122,9 +132,12 @@ public sealed class NewNetworkProcessCommand : CreateProcessCmdlet
         }
         else if (Server)
         {
-            if (NoWait)
+            if (NoWait || Timeout is not null)
             {
-                WriteError(new NetProcException(NetProcError.IncompatibleParameters, "-Server is incompatible with -NoWait.", Name));
+                WriteError(new NetProcException(
+                    NetProcError.IncompatibleParameters,
+                    $"-Server is incompatible with -{(NoWait ? nameof(NoWait) : nameof(Timeout))}: that is for clients, and a server does not connect.",
+                    Name));
                 return;
             }
 
@@ -132,7 +145,7 @@ public sealed class NewNetworkProcessCommand : CreateProcessCmdlet
         }
         else
         {
-            Connect(Name, Host, Service, Family, Type, NoWait, Stopped, ConfigureNew);
+            Connect(Name, Host, Service, Family, Type, NoWait, Timeout, Stopped, ConfigureNew);
         }
     }
 }

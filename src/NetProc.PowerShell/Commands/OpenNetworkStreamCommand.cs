@@ -32,6 +32,15 @@ public sealed class OpenNetworkStreamCommand : CreateProcessCmdlet
     [Parameter]
     public SwitchParameter NoWait { get; set; }
 
+    /// <summary>
+    /// Seconds the connect may take, name lookup included (fractions allowed); then it fails with ConnectTimeout and
+    /// leaves nothing behind (with -NoWait the process turns Failed). Omitted: no limit but the system's.
+    /// </summary>
+    [Parameter]
+    [Alias("TimeoutSec")]
+    [ValidateRange(0, double.MaxValue)]
+    public double? Timeout { get; set; }
+
     [Parameter]
     [EncodingArgument]
     [ArgumentCompleter(typeof(EncodingCompleter))]
@@ -45,6 +54,7 @@ public sealed class OpenNetworkStreamCommand : CreateProcessCmdlet
             family: null,
             ProcessProtocol.Stream,
             NoWait,
+            Timeout,
             stopped: false,
             p => Configure(p, string.IsNullOrEmpty(Buffer) ? null : Buffer, null, null, null, Encoding, noQuery: false));
 }

@@ -22,7 +22,7 @@ public sealed class ReceiveNetworkProcessCommand : ProcessSelectionCmdlet
     [Parameter]
     public SwitchParameter Stream { get; set; }
 
-    /// <summary>Seconds to wait (fractions allowed), in all with <c>-Stream</c>; implies <c>-Wait</c>.</summary>
+    /// <summary>Seconds to wait (fractions allowed), in all with <c>-Stream</c>; implies <c>-Wait</c>. Too large to represent: no limit.</summary>
     [Parameter]
     [Alias("TimeoutSec")]
     [ValidateRange(0, double.MaxValue)]
@@ -67,12 +67,12 @@ public sealed class ReceiveNetworkProcessCommand : ProcessSelectionCmdlet
             WriteWarning($"Process {filtered.Name} has a filter: its output goes to the filter, not to its buffer.");
         }
 
-        var deadline = Timeout is double seconds ? DateTime.UtcNow.AddSeconds(seconds) : (DateTime?)null;
+        var deadline = Timeouts.DeadlineAfter(Timeout);
         do
         {
             if (Wait || Stream || Timeout is not null)
             {
-                double? left = deadline is DateTime end ? Math.Max(0, (end - DateTime.UtcNow).TotalSeconds) : null;
+                double? left = Timeouts.IsLimited(deadline) ? Timeouts.Left(deadline).TotalSeconds : null;
                 Session.WaitUntil(() => processes.Any(p => HasUnread(p) || !p.IsLive), left, this, processes);
             }
             else
@@ -87,7 +87,7 @@ public sealed class ReceiveNetworkProcessCommand : ProcessSelectionCmdlet
                 Session.ForgetIfDone(process);
             }
         }
-        while (Stream && processes.Any(p => p.IsLive || HasUnread(p)) && !(DateTime.UtcNow >= deadline));
+        while (Stream && processes.Any(p => p.IsLive || HasUnread(p)) && DateTime.UtcNow < deadline);
     }
 
     private bool HasUnread(NetProcess process) =>

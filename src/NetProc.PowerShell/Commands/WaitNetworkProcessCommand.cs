@@ -15,7 +15,7 @@ public sealed class WaitNetworkProcessCommand : ProcessSelectionCmdlet
     // Nothing signals an acknowledgement: a delivery wait looks this often.
     private static readonly TimeSpan DeliveryRecheck = TimeSpan.FromMilliseconds(2);
 
-    /// <summary>Seconds to wait (fractions allowed; 0 only delivers what is pending). Omitted: no limit.</summary>
+    /// <summary>Seconds to wait (fractions allowed; 0 only delivers what is pending). Omitted, or too large to represent: no limit.</summary>
     [Parameter]
     [Alias("TimeoutSec")]
     [ValidateRange(0, double.MaxValue)]

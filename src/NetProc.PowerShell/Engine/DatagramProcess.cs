@@ -76,32 +76,57 @@ public sealed class DatagramProcess : NetworkProcess
 
     /// <summary>
     /// A datagram client: open at once, no handshake. It binds an address of its own so replies (and third parties)
-    /// can reach it; its datagram address starts as the server's.
+    /// can reach it; its datagram address starts as the server's. A unix server must be there already.
     /// </summary>
     public static DatagramProcess CreateClient(ProcessTable table, string? host, object? service, ProcessFamily? family)
     {
         Endpoints.Validate(host, service, family, ProcessProtocol.Datagram, server: false);
-        var remote = Endpoints.ForConnectAsync(family == ProcessFamily.Local ? null : host, service, family, CancellationToken.None)
+        var remote = Endpoints.ForConnectAsync(
+                family == ProcessFamily.Local ? null : host, service, family, ProcessProtocol.Datagram, CancellationToken.None)
             .GetAwaiter().GetResult()[0];
+        if (remote is UnixDomainSocketEndPoint unixServer)
+        {
+            CheckUnixServer(unixServer, $"{service}");
+        }
+
+        // A client talking to loopback listens on loopback only; otherwise on every interface, as replies may come from any.
+        EndPoint local = remote switch
+        {
+            UnixDomainSocketEndPoint => Endpoints.UniqueLocalAddress(),
+            IPEndPoint ip when IPAddress.IsLoopback(ip.Address) => new IPEndPoint(ip.Address, 0),
+            IPEndPoint { AddressFamily: AddressFamily.InterNetworkV6 } => new IPEndPoint(IPAddress.IPv6Any, 0),
+            _ => new IPEndPoint(IPAddress.Any, 0),
+        };
         var socket = Endpoints.NewSocket(remote, ProcessProtocol.Datagram);
         try
         {
-            // A client talking to loopback listens on loopback only; otherwise on every interface, as replies may come from any.
-            socket.Bind(remote switch
-            {
-                UnixDomainSocketEndPoint => Endpoints.UniqueLocalAddress(),
-                IPEndPoint ip when IPAddress.IsLoopback(ip.Address) => new IPEndPoint(ip.Address, 0),
-                IPEndPoint { AddressFamily: AddressFamily.InterNetworkV6 } => new IPEndPoint(IPAddress.IPv6Any, 0),
-                _ => new IPEndPoint(IPAddress.Any, 0),
-            });
+            socket.Bind(local);
         }
         catch (SocketException e)
         {
             socket.Dispose();
-            throw SocketFailure(e, "A local datagram address", "bind");
+            throw SocketFailure(e, local is IPEndPoint bound ? Endpoints.Describe(bound) : local.ToString()!, local, "bind");
         }
 
         return new DatagramProcess(table, ProcessKind.Client, socket, family == ProcessFamily.Local ? null : host, service, remote, null);
+    }
+
+    /// <summary>
+    /// Checks, with a throwaway connect, that a unix datagram socket is bound at <paramref name="server"/>: a client of
+    /// a path with no socket could only fail. The client's own socket stays unconnected, so that it hears from anyone
+    /// who writes to it, not only from its server.
+    /// </summary>
+    private static void CheckUnixServer(UnixDomainSocketEndPoint server, string path)
+    {
+        using var probe = Endpoints.NewSocket(server, ProcessProtocol.Datagram);
+        try
+        {
+            probe.Connect(server);
+        }
+        catch (SocketException e)
+        {
+            throw SocketFailure(e, path, server, "connect");
+        }
     }
 
     /// <summary>A datagram server: binds (loopback unless told otherwise) and is open at once; it answers whoever wrote last.</summary>

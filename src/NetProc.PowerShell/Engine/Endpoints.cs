@@ -1,11 +1,18 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Text;
 
 namespace NetProc.Engine;
 
 /// <summary>Turns Emacs-style host, service and family into socket endpoints, and endpoints into the texts Emacs shows.</summary>
 internal static class Endpoints
 {
+    /// <summary>
+    /// The bytes a unix socket address holds (<c>sun_path</c>), its terminating NUL included: 108 on Linux and
+    /// Windows, 104 on macOS and the BSDs.
+    /// </summary>
+    private static readonly int UnixPathCapacity = OperatingSystem.IsLinux() || OperatingSystem.IsWindows() ? 108 : 104;
+
     /// <summary>Checks what can be checked before any socket exists: the host is not blank, the service makes sense.</summary>
     public static void Validate(string? host, object? service, ProcessFamily? family, ProcessProtocol protocol, bool server)
     {
@@ -22,38 +29,39 @@ internal static class Endpoints
 
         if (family == ProcessFamily.Local)
         {
-            _ = LocalPath(service);
+            _ = LocalEndPoint(service);
             return;
         }
 
-        ServiceNames.Resolve(service, allowZero: server);
+        ServiceNames.Resolve(service, protocol, allowZero: server);
     }
 
     /// <summary>The loopback address Emacs uses for <c>:host nil</c>.</summary>
     public static string DefaultHost(ProcessFamily? family) => family == ProcessFamily.IPv6 ? "::1" : "127.0.0.1";
 
     /// <summary>Every address to try, in order, for a client.</summary>
-    public static async Task<EndPoint[]> ForConnectAsync(string? host, object? service, ProcessFamily? family, CancellationToken cancel)
+    public static async Task<EndPoint[]> ForConnectAsync(
+        string? host, object? service, ProcessFamily? family, ProcessProtocol protocol, CancellationToken cancel)
     {
         if (family == ProcessFamily.Local)
         {
-            return new EndPoint[] { new UnixDomainSocketEndPoint(LocalPath(service)) };
+            return new EndPoint[] { LocalEndPoint(service) };
         }
 
-        int port = ServiceNames.Resolve(service, allowZero: false);
+        int port = ServiceNames.Resolve(service, protocol, allowZero: false);
         var addresses = await ResolveAsync(host ?? DefaultHost(family), family, cancel).ConfigureAwait(false);
         return addresses.Select(a => (EndPoint)new IPEndPoint(a, port)).ToArray();
     }
 
     /// <summary>The one address a server binds: loopback unless the user names another (<c>0.0.0.0</c>, <c>::</c>, …).</summary>
-    public static EndPoint ForBind(string? host, object? service, ProcessFamily? family)
+    public static EndPoint ForBind(string? host, object? service, ProcessFamily? family, ProcessProtocol protocol)
     {
         if (family == ProcessFamily.Local)
         {
-            return new UnixDomainSocketEndPoint(LocalPath(service));
+            return LocalEndPoint(service);
         }
 
-        int port = ServiceNames.Resolve(service, allowZero: true);
+        int port = ServiceNames.Resolve(service, protocol, allowZero: true);
         var addresses = ResolveAsync(host ?? DefaultHost(family), family, CancellationToken.None).GetAwaiter().GetResult();
         return new IPEndPoint(addresses[0], port);
     }
@@ -94,7 +102,7 @@ internal static class Endpoints
         EndPoint parsed = value switch
         {
             EndPoint endpoint => endpoint,
-            string path when family == ProcessFamily.Local => new UnixDomainSocketEndPoint(path),
+            string path when family == ProcessFamily.Local => UnixEndPoint(path),
             string text when IPEndPoint.TryParse(text, out var ip) && ip.Port != 0 => ip,
             string text when text.LastIndexOf(':') is int colon and > 0
                 && int.TryParse(text[(colon + 1)..], out int port) && port is > 0 and <= 65535 =>
@@ -123,12 +131,40 @@ internal static class Endpoints
         ? $"[{endpoint.Address}]:{endpoint.Port}"
         : $"{endpoint.Address}:{endpoint.Port}";
 
-    private static string LocalPath(object? service) => service switch
+    /// <summary>The unix socket a <c>-Family Local</c> process names by its path in <c>-Service</c>.</summary>
+    private static UnixDomainSocketEndPoint LocalEndPoint(object? service) => service switch
     {
-        string path when !string.IsNullOrWhiteSpace(path) => path,
+        string path when !string.IsNullOrWhiteSpace(path) => UnixEndPoint(path),
         _ => throw new NetProcException(
             NetProcError.InvalidEndpoint, "A local (unix) socket needs its file path as the service.", service),
     };
+
+    /// <summary>
+    /// A unix socket address, checked the one way for every use (client, server, datagram, <c>-To</c>,
+    /// <c>-DatagramAddress</c>): not empty, and short enough for the platform. A name in Linux's abstract namespace
+    /// (a leading NUL) has no terminating NUL.
+    /// </summary>
+    public static UnixDomainSocketEndPoint UnixEndPoint(string path)
+    {
+        if (path.Length == 0)
+        {
+            throw new NetProcException(
+                NetProcError.InvalidEndpoint, "The unix socket path is empty: give the path of the socket file.", path);
+        }
+
+        int length = Encoding.UTF8.GetByteCount(path);
+        int limit = path[0] == '\0' ? UnixPathCapacity : UnixPathCapacity - 1;
+        if (length > limit)
+        {
+            throw new NetProcException(
+                NetProcError.InvalidEndpoint,
+                $"The unix socket path is {length} bytes long; this platform allows at most {limit}. Use a shorter path, "
+                + "for example a relative one or one in a shorter folder.",
+                path);
+        }
+
+        return new UnixDomainSocketEndPoint(path);
+    }
 
     private static async Task<IPAddress[]> ResolveAsync(string host, ProcessFamily? family, CancellationToken cancel)
     {

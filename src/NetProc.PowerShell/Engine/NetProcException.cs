@@ -15,6 +15,7 @@ public enum NetProcError
     AddressInUse,
     AccessDenied,
     ProcessNotFound,
+    InvalidWildcard,
     ProcessNotRunning,
     OutputClosed,
     SendFailed,

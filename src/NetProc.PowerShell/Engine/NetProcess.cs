@@ -233,10 +233,22 @@ public abstract class NetProcess
 
     /// <summary>
     /// Sends bytes, or with <paramref name="eof"/> a half-close, behind everything sent before. Only open
-    /// connections send; everything else is not running.
+    /// connections send; everything else is not running, and the error says why.
     /// </summary>
     public virtual Task SendAsync(ReadOnlyMemory<byte> data, bool eof) =>
-        throw new NetProcException(NetProcError.ProcessNotRunning, $"Process {Name} is not running.", this);
+        throw new NetProcException(NetProcError.ProcessNotRunning, WhyNotRunning(), this);
+
+    /// <summary>What keeps a process that is not open from sending, and what to do instead.</summary>
+    private string WhyNotRunning() => Status switch
+    {
+        ProcessStatus.Failed =>
+            $"Process {Name} never opened: its connect failed (code {ExitStatus}). Remove it, and create it again once its peer can be reached.",
+        ProcessStatus.Closed when ExitStatus is 256 =>
+            $"Process {Name} was closed by its peer: it can send nothing more. Read what it received, then remove it.",
+        ProcessStatus.Closed =>
+            $"Process {Name} was removed: it can send nothing more. Create a new process to send again.",
+        _ => $"Process {Name} is not running (status {Status}).",
+    };
 
     protected void CountSent(int count) => Interlocked.Add(ref bytesSent, count);
 

@@ -57,7 +57,7 @@ public abstract class NetworkProcess : NetProcess
         string? host, object? service, ProcessFamily? family, ProcessProtocol protocol, Action<Socket>? ready = null)
     {
         Endpoints.Validate(host, service, family, protocol, server: true);
-        var endpoint = Endpoints.ForBind(family == ProcessFamily.Local ? null : host, service, family);
+        var endpoint = Endpoints.ForBind(family == ProcessFamily.Local ? null : host, service, family, protocol);
         var socket = Endpoints.NewSocket(endpoint, protocol);
         try
         {
@@ -72,8 +72,7 @@ public abstract class NetworkProcess : NetProcess
         catch (SocketException e)
         {
             socket.Dispose();
-            string shown = endpoint is IPEndPoint ip ? Endpoints.Describe(ip) : endpoint.ToString()!;
-            throw SocketFailure(e, $"Address {shown}", ready is null ? "bind" : "listen");
+            throw SocketFailure(e, endpoint is IPEndPoint ip ? Endpoints.Describe(ip) : endpoint.ToString()!, endpoint, ready is null ? "bind" : "listen");
         }
 
         return (socket, endpoint is UnixDomainSocketEndPoint ? (string)service! : null);
@@ -97,20 +96,47 @@ public abstract class NetworkProcess : NetProcess
         }
     }
 
-    /// <summary>Maps a failure to create a listening or connecting socket to a NetProc error.</summary>
-    private protected static NetProcException SocketFailure(SocketException e, string address, string doing)
+    /// <summary>
+    /// Maps a failure to create a listening or connecting socket to a NetProc error whose message says what happened
+    /// and what to do. <paramref name="address"/> is the address as the user knows it (host and service as given, or
+    /// the socket path), <paramref name="endpoint"/> the one tried; <paramref name="doing"/> is connect, bind or listen.
+    /// </summary>
+    private protected static NetProcException SocketFailure(SocketException e, string address, EndPoint endpoint, string doing)
     {
-        var (error, what) = e.SocketErrorCode switch
+        bool unix = endpoint is UnixDomainSocketEndPoint;
+        bool connecting = doing == "connect";
+        var (error, message) = e.SocketErrorCode switch
         {
-            SocketError.ConnectionRefused => (NetProcError.ConnectionRefused, "refused the connection"),
-            SocketError.TimedOut => (NetProcError.ConnectTimeout, "did not answer in time"),
-            SocketError.AccessDenied => (NetProcError.AccessDenied, "may not be used (access denied)"),
-            SocketError.AddressAlreadyInUse => (NetProcError.AddressInUse, "is already in use"),
-            SocketError.AddressNotAvailable => (NetProcError.InvalidEndpoint, "is not an address of this machine"),
-            SocketError.HostNotFound or SocketError.NoData => (NetProcError.HostNotFound, "could not be resolved"),
-            SocketError.AddressFamilyNotSupported => (NetProcError.InvalidEndpoint, "uses an unsupported address family"),
-            _ => (doing == "connect" ? NetProcError.ConnectFailed : NetProcError.ListenFailed, $"could not be used to {doing}"),
+            // .NET reports a unix path with no file behind it (ENOENT) as AddressNotAvailable.
+            SocketError.AddressNotAvailable when unix && connecting => (NetProcError.ConnectionRefused,
+                $"There is no socket file at {address}: is its server running, with that path?"),
+            SocketError.AddressNotAvailable when unix => (NetProcError.InvalidEndpoint,
+                $"Socket file {address} cannot be created: its folder does not exist."),
+            SocketError.AddressNotAvailable => (NetProcError.InvalidEndpoint,
+                $"Address {address} is not an address of this machine: give -Host one of its addresses, or 0.0.0.0 or :: for all of them."),
+            SocketError.ConnectionRefused when unix => (NetProcError.ConnectionRefused,
+                $"{address} refused the connection: no server listens on that file (left by a server that ended, or not a socket at all)."),
+            SocketError.ConnectionRefused => (NetProcError.ConnectionRefused,
+                $"{address} refused the connection: nothing listens on that port. Is the server running, and is -Service right?"),
+            SocketError.TimedOut => (NetProcError.ConnectTimeout,
+                $"{address} did not answer: the connection attempt timed out. The host may be down, or a firewall drops the packets."),
+            SocketError.AccessDenied when unix => (NetProcError.AccessDenied,
+                $"Socket file {address} may not be used: permission denied. Check the rights on the file and its folder."),
+            SocketError.AccessDenied => (NetProcError.AccessDenied,
+                $"Address {address} may not be used: permission denied (ports below 1024 need privileges). Choose another -Service."),
+            SocketError.AddressAlreadyInUse when unix => (NetProcError.AddressInUse,
+                $"Socket file {address} already exists: choose another path, or delete the file if no server uses it any more."),
+            SocketError.AddressAlreadyInUse => (NetProcError.AddressInUse,
+                $"Address {address} is already in use by another socket: choose another -Service, or 0 to let the system choose a free port."),
+            SocketError.ProtocolType => (NetProcError.InvalidEndpoint,
+                $"{address} is a socket of another type: give -Type the type its server has (Stream, Datagram or SeqPacket)."),
+            SocketError.HostNotFound or SocketError.NoData => (NetProcError.HostNotFound,
+                $"{address} could not be resolved: check the host name."),
+            SocketError.AddressFamilyNotSupported => (NetProcError.InvalidEndpoint,
+                $"{address} uses an address family this machine does not support: try -Family IPv4 or IPv6."),
+            _ => (connecting ? NetProcError.ConnectFailed : NetProcError.ListenFailed,
+                $"{address} could not be used to {doing}: {e.Message}"),
         };
-        return new NetProcException(error, $"{address} {what}: {e.Message}", address, e);
+        return new NetProcException(error, message, address, e);
     }
 }

@@ -97,6 +97,13 @@ public sealed class ServerProcess : NetworkProcess
     /// </summary>
     protected override long Window => Math.Max(backlog, 256) * (1L + ChunkOverhead);
 
+    /// <summary>A stream server only accepts: its connections are what sends.</summary>
+    public override Task SendAsync(ReadOnlyMemory<byte> data, bool eof) => throw new NetProcException(
+        NetProcError.ProcessNotRunning,
+        $"Process {Name} is a server: it only accepts connections and sends nothing itself. Send to one of its connections "
+        + $"(named '{Name} <…>' in Get-NetworkProcess).",
+        this);
+
     protected override void ReleaseTransport(bool abort)
     {
         listener.Dispose();

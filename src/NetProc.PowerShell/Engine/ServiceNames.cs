@@ -2,16 +2,22 @@ using System.Globalization;
 
 namespace NetProc.Engine;
 
-/// <summary>Turns a service as Emacs takes it (a port, a numeric string, a name from the services file) into a port.</summary>
+/// <summary>
+/// Turns a service as Emacs takes it (a port, a numeric string, a name from the services file) into a port. A name is
+/// looked up for the process's protocol, as getaddrinfo does for Emacs: <c>ntp</c> (123/udp) names a port for a
+/// datagram process only.
+/// </summary>
 public static class ServiceNames
 {
-    private static readonly Lazy<Dictionary<string, int>> TcpServices = new(Load);
+    private static readonly Lazy<Dictionary<string, int>> TcpServices = new(() => Load("tcp"));
+    private static readonly Lazy<Dictionary<string, int>> UdpServices = new(() => Load("udp"));
 
     /// <summary>
-    /// The port for <paramref name="service"/>; port 0 only where <paramref name="allowZero"/> (a server lets the
-    /// kernel choose). Throws <see cref="NetProcException"/> for anything else.
+    /// The port for <paramref name="service"/>, a name looked up among the services of <paramref name="protocol"/>;
+    /// port 0 only where <paramref name="allowZero"/> (a server lets the kernel choose). Throws
+    /// <see cref="NetProcException"/> for anything else.
     /// </summary>
-    public static int Resolve(object? service, bool allowZero)
+    public static int Resolve(object? service, ProcessProtocol protocol, bool allowZero)
     {
         long port = service switch
         {
@@ -22,9 +28,8 @@ public static class ServiceNames
             ushort us => us,
             byte b => b,
             string text when long.TryParse(text.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out long parsed) => parsed,
-            string text when TryLookup(text.Trim(), out int named) => named,
-            string text => throw new NetProcException(
-                NetProcError.UnknownService, $"Unknown service '{text}': it is neither a port number nor a name in the services file.", text),
+            string text when ServicesFor(protocol).TryGetValue(text.Trim(), out int named) => named,
+            string text => throw UnknownService(text, protocol),
             _ => throw new NetProcException(
                 NetProcError.InvalidEndpoint, $"Service '{service}' must be a port number or a service name.", service),
         };
@@ -38,10 +43,26 @@ public static class ServiceNames
         return (int)port;
     }
 
-    private static bool TryLookup(string name, out int port) => TcpServices.Value.TryGetValue(name, out port);
+    private static Dictionary<string, int> ServicesFor(ProcessProtocol protocol) =>
+        protocol == ProcessProtocol.Datagram ? UdpServices.Value : TcpServices.Value;
 
-    /// <summary>Reads the system services file: <c>name port/proto aliases…</c>, TCP entries only.</summary>
-    private static Dictionary<string, int> Load()
+    /// <summary>Says whether the name is a service of the other protocol, and what to do then.</summary>
+    private static NetProcException UnknownService(string text, ProcessProtocol protocol)
+    {
+        string name = text.Trim();
+        bool datagram = protocol == ProcessProtocol.Datagram;
+        string message = (datagram ? TcpServices : UdpServices).Value.TryGetValue(name, out int port)
+            ? datagram
+                ? $"Service '{name}' is a TCP service (port {port}/tcp in the services file), and this is a datagram (UDP) "
+                    + $"process: leave out -Type Datagram, or give the port number ({port})."
+                : $"Service '{name}' is a UDP service (port {port}/udp in the services file), and this is a stream (TCP) "
+                    + $"process: add -Type Datagram, or give the port number ({port})."
+            : $"Unknown service '{name}': it is neither a port number nor a name in the services file.";
+        return new NetProcException(NetProcError.UnknownService, message, text);
+    }
+
+    /// <summary>Reads the system services file: <c>name port/proto aliases…</c>, the entries of one protocol.</summary>
+    private static Dictionary<string, int> Load(string protocol)
     {
         var map = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
         string path = OperatingSystem.IsWindows()
@@ -59,7 +80,7 @@ public static class ServiceNames
                 }
 
                 string[] portProto = fields[1].Split('/');
-                if (portProto.Length != 2 || !portProto[1].Equals("tcp", StringComparison.OrdinalIgnoreCase)
+                if (portProto.Length != 2 || !portProto[1].Equals(protocol, StringComparison.OrdinalIgnoreCase)
                     || !int.TryParse(portProto[0], NumberStyles.None, CultureInfo.InvariantCulture, out int port))
                 {
                     continue;

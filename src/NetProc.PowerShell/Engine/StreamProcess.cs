@@ -36,6 +36,7 @@ public sealed class StreamProcess : NetworkProcess
     private volatile bool stopReading;
     private Socket? socket;
     private SendQueue? sender;
+    private double? connectTimeout;
     private bool eofQueued;
     private int brokenPosted;
 
@@ -48,13 +49,22 @@ public sealed class StreamProcess : NetworkProcess
 
     /// <summary>
     /// A client not yet connected (a byte stream, or with <see cref="ProcessProtocol.SeqPacket"/> a unix socket that
-    /// keeps message boundaries); bad ports and service names fail here, before anything exists.
+    /// keeps message boundaries); bad ports and service names fail here, before anything exists. Its connect, name
+    /// lookup included, gives up after <paramref name="connectTimeout"/> seconds (null: no limit but the system's).
     /// </summary>
     public static StreamProcess CreateClient(
-        ProcessTable table, string? host, object? service, ProcessFamily? family, ProcessProtocol protocol = ProcessProtocol.Stream)
+        ProcessTable table,
+        string? host,
+        object? service,
+        ProcessFamily? family,
+        ProcessProtocol protocol = ProcessProtocol.Stream,
+        double? connectTimeout = null)
     {
         Endpoints.Validate(host, service, family, protocol, server: false);
-        return new StreamProcess(table, ProcessKind.Client, protocol, family == ProcessFamily.Local ? null : host, service, family);
+        return new StreamProcess(table, ProcessKind.Client, protocol, family == ProcessFamily.Local ? null : host, service, family)
+        {
+            connectTimeout = connectTimeout,
+        };
     }
 
     /// <summary>A connection a server accepted; the server names it and lists it.</summary>
@@ -71,20 +81,47 @@ public sealed class StreamProcess : NetworkProcess
     }
 
     /// <summary>
-    /// Resolves the host and connects, trying each address in order as Emacs does. Sets the endpoints but not the
-    /// status: a blocking caller marks it open, a background connect posts the change.
+    /// Resolves the host and connects, trying each address in order as Emacs does, all within the connect timeout.
+    /// Sets the endpoints but not the status: a blocking caller marks it open, a background connect posts the change.
     /// </summary>
     public async Task ConnectAsync(CancellationToken cancel)
     {
+        string address = requestedFamily == ProcessFamily.Local ? $"{Service}" : $"{Host ?? Endpoints.DefaultHost(requestedFamily)}:{Service}";
+        var deadline = Timeouts.DeadlineAfter(connectTimeout);
+        try
+        {
+            await ConnectBeforeAsync(address, deadline, cancel).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            string why = requestedFamily == ProcessFamily.Local
+                ? "its server's backlog stayed full (a suspended or busy server)"
+                : "the host may be down, a firewall may drop the packets, or the server's backlog is full";
+
+            // ETIMEDOUT inside, so a background connect reports "failed with code 110", as Emacs reports errno codes.
+            throw new NetProcException(
+                NetProcError.ConnectTimeout,
+                $"{address} did not accept the connection within {connectTimeout} seconds: {why}. Try again later, or give a longer -Timeout.",
+                address,
+                new SocketException((int)SocketError.TimedOut));
+        }
+    }
+
+    /// <summary>Connects, or throws <see cref="TimeoutException"/> once <paramref name="deadline"/> passes.</summary>
+    private async Task ConnectBeforeAsync(string address, DateTime deadline, CancellationToken cancel)
+    {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancel, Closing);
-        var endpoints = await Endpoints.ForConnectAsync(Host, Service, requestedFamily, linked.Token).ConfigureAwait(false);
+        var endpoints = await Endpoints.ForConnectAsync(Host, Service, requestedFamily, Protocol, linked.Token)
+            .WaitAsync(Timeouts.LeftForWait(deadline), linked.Token)
+            .ConfigureAwait(false);
         SocketException? last = null;
+        EndPoint? failed = null;
         foreach (var endpoint in endpoints)
         {
             var attempt = Endpoints.NewSocket(endpoint, Protocol);
             try
             {
-                await Task.Run(() => ConnectOutsideEventLoop(attempt, endpoint, linked.Token), linked.Token).ConfigureAwait(false);
+                await Task.Run(() => ConnectOutsideEventLoop(attempt, endpoint, deadline, linked.Token), linked.Token).ConfigureAwait(false);
                 Attach(attempt);
                 Family = Endpoints.FamilyOf(endpoint);
                 LocalEndPoint = attempt.LocalEndPoint;
@@ -100,6 +137,7 @@ public sealed class StreamProcess : NetworkProcess
             {
                 attempt.Dispose();
                 last = e;
+                failed = endpoint;
             }
             catch
             {
@@ -108,19 +146,19 @@ public sealed class StreamProcess : NetworkProcess
             }
         }
 
-        string address = requestedFamily == ProcessFamily.Local ? $"{Service}" : $"{Host ?? Endpoints.DefaultHost(requestedFamily)}:{Service}";
-        throw SocketFailure(last!, address, "connect");
+        throw SocketFailure(last!, address, failed!, "connect");
     }
 
     /// <summary>
     /// Connects a non-blocking socket and waits with <c>poll()</c>, not with .NET's event loop: a socket that loop never
     /// had to watch stays out of its epoll set, which the client's reader thread needs (see <see cref="ReadOnOwnThread"/>).
+    /// A peer that never answers (a full backlog, a filtered port) is given up at <paramref name="deadline"/>.
     /// </summary>
-    private static void ConnectOutsideEventLoop(Socket attempt, EndPoint endpoint, CancellationToken cancel)
+    private static void ConnectOutsideEventLoop(Socket attempt, EndPoint endpoint, DateTime deadline, CancellationToken cancel)
     {
         if (endpoint is UnixDomainSocketEndPoint)
         {
-            ConnectUnix(attempt, endpoint, cancel);
+            ConnectUnix(attempt, endpoint, deadline, cancel);
             return;
         }
 
@@ -135,9 +173,13 @@ public sealed class StreamProcess : NetworkProcess
             // The handshake goes on; poll for its end below.
         }
 
-        while (!attempt.Poll(100_000, SelectMode.SelectWrite))
+        while (!attempt.Poll(Timeouts.NextSlice(deadline), SelectMode.SelectWrite))
         {
             cancel.ThrowIfCancellationRequested();
+            if (Timeouts.HasPassed(deadline))
+            {
+                throw new TimeoutException();
+            }
         }
 
         if (attempt.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.Error) is int code && code != 0)
@@ -148,14 +190,15 @@ public sealed class StreamProcess : NetworkProcess
 
     /// <summary>
     /// A unix socket's connect only waits for room in the server's backlog, and a non-blocking one fails at once when
-    /// there is none (a suspended server, say), so it blocks here, in slices short enough to hear a cancel, as
-    /// Emacs's blocking connect waits. Then the socket turns non-blocking for its reader.
+    /// there is none (a suspended server, say), so it blocks here, in slices short enough to hear a cancel and the
+    /// deadline, as Emacs's blocking connect waits. Then the socket turns non-blocking for its reader.
     /// </summary>
-    private static void ConnectUnix(Socket attempt, EndPoint endpoint, CancellationToken cancel)
+    private static void ConnectUnix(Socket attempt, EndPoint endpoint, DateTime deadline, CancellationToken cancel)
     {
-        attempt.SendTimeout = 100;
         while (true)
         {
+            // SO_SNDTIMEO bounds the blocking connect; 0 would mean no bound, hence at least 1 ms.
+            attempt.SendTimeout = Math.Max(1, (int)Timeouts.NextSlice(deadline).TotalMilliseconds);
             try
             {
                 attempt.Connect(endpoint);
@@ -164,6 +207,10 @@ public sealed class StreamProcess : NetworkProcess
             catch (SocketException e) when (e.SocketErrorCode is SocketError.WouldBlock or SocketError.TimedOut)
             {
                 cancel.ThrowIfCancellationRequested();
+                if (Timeouts.HasPassed(deadline))
+                {
+                    throw new TimeoutException();
+                }
             }
         }
 

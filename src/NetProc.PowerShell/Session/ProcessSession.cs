@@ -17,9 +17,6 @@ public sealed class ProcessSession
 
     private const int PullLingerMicroseconds = 1000;
 
-    /// <summary>The longest a wait sleeps before it looks again (and hears Ctrl+C) when nothing wakes it.</summary>
-    private static readonly TimeSpan MaxSleep = TimeSpan.FromMilliseconds(100);
-
     private static readonly ConditionalWeakTable<Runspace, ProcessSession> Sessions = new();
 
     private readonly Runspace runspace;
@@ -186,7 +183,7 @@ public sealed class ProcessSession
         Interlocked.Increment(ref waiting);
         try
         {
-            return WaitDelivering(done, timeoutSeconds, cmdlet, pull, recheck ?? MaxSleep);
+            return WaitDelivering(done, timeoutSeconds, cmdlet, pull, recheck);
         }
         finally
         {
@@ -200,11 +197,9 @@ public sealed class ProcessSession
         }
     }
 
-    private bool WaitDelivering(Func<bool> done, double? timeoutSeconds, PSCmdlet cmdlet, NetProcess? pull, TimeSpan recheck)
+    private bool WaitDelivering(Func<bool> done, double? timeoutSeconds, PSCmdlet cmdlet, NetProcess? pull, TimeSpan? recheck)
     {
-        var deadline = timeoutSeconds is double seconds
-            ? DateTime.UtcNow + TimeSpan.FromSeconds(seconds)
-            : DateTime.MaxValue;
+        var deadline = Timeouts.DeadlineAfter(timeoutSeconds);
         while (true)
         {
             Table.Activity.Reset();
@@ -231,7 +226,8 @@ public sealed class ProcessSession
                 return false;
             }
 
-            Table.Activity.Wait(remaining < recheck ? remaining : recheck);
+            var slice = Timeouts.NextSlice(deadline);
+            Table.Activity.Wait(recheck is { } often && often < slice ? often : slice);
         }
     }
 
