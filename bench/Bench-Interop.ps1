@@ -31,6 +31,7 @@ param(
     [int] $PeerTimeout = 120
 )
 . (Join-Path $PSScriptRoot 'BenchCommon.ps1')
+$ModulePath = (Resolve-Path $ModulePath).Path
 if (-not ('NetProcBench.RawHttpServer' -as [type])) { Add-Type -Path (Join-Path $PSScriptRoot 'BenchInteropPeers.cs') }
 
 $abRequests = if ($Quick) { 1000 } else { 5000 }
@@ -205,9 +206,11 @@ function Read-Ab($Run) {
     }
     else {
         # ab gave up before its summary: what it completed (its progress lines) and why it stopped.
+        # Its progress lines count finished requests, failed ones included, in steps of a tenth; each reset it saw
+        # was a failed request.
         $progress = [regex]::Matches($Run.Err + $o, 'Completed (\d+) requests')
         if ($progress.Count) { $r.Complete = [int]$progress[$progress.Count - 1].Groups[1].Value }
-        $r.Failed = $abRequests - $r.Complete
+        $r.Failed = $r.Resets
         $last = @(($Run.Err -split "`n") | Where-Object { $_.Trim() -and $_ -notmatch '^(Completed|Finished) \d+ requests' -and
                 $_ -notmatch 'Connection reset by peer' })
         $r.Aborted = if ($Run.TimedOut) { "killed after $PeerTimeout s" } elseif ($last.Count) { $last[-1].Trim() } else { "exit $($Run.ExitCode)" }
@@ -225,7 +228,7 @@ function Read-Wrk($Run) {
     if ($o -match 'Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)') {
         $r.Failed = [int]$Matches[1] + [int]$Matches[2] + [int]$Matches[3] + [int]$Matches[4]
         $r.Breakdown = "connect $($Matches[1]), read $($Matches[2]), write $($Matches[3]), timeout $($Matches[4])"
-        # wrk counts a reset as a read error and does not print the errno: its read errors are the resets it saw.
+        # wrk prints no errno: a reset, like a close before the response ended, is one of its read errors.
         $r.Resets = [int]$Matches[2]
     }
     if ($o -match 'Non-2xx or 3xx responses:\s+(\d+)') { $r.Non2xx = [int]$Matches[1] }
@@ -233,7 +236,7 @@ function Read-Wrk($Run) {
 }
 
 function Format-HttpFigure($r) {
-    if ($r.Aborted) { return "$(Format-Num $r.Rate 'N0') (ABORTED after $($r.Complete): $($r.Aborted); resets $($r.Resets))" }
+    if ($r.Aborted) { return "$(Format-Num $r.Rate 'N0') (ABORTED after $($r.Complete) requests: $($r.Aborted); failed >= $($r.Failed), resets $($r.Resets))" }
     "$(Format-Num $r.Rate 'N0') (failed $($r.Failed), non-2xx $($r.Non2xx), resets $($r.Resets))"
 }
 
@@ -273,7 +276,7 @@ function Measure-Http {
                 $detail = @($x.Breakdown, $(if ($x.Aborted) { "ABORTED: $($x.Aborted)" }),
                     $(if ($x.ServerErrors) { "the server saw $($x.ServerErrors) errors, first: $($x.ServerFirstError)" })) | Where-Object { $_ }
                 Write-Host ('{0,-8} {1,-62} {2,10} {3,9} {4,8} {5,8} {6,8} {7,9}  {8}' -f $name, $w.Label, (Format-Num $x.Rate 'N0'),
-                    $x.Complete, $x.Failed, $x.Non2xx, $x.Resets, $x.ServerAnswered, ($detail -join '; '))
+                    $x.Complete, $(if ($x.Aborted) { ">= $($x.Failed)" } else { $x.Failed }), $x.Non2xx, $x.Resets, $x.ServerAnswered, ($detail -join '; '))
             }
             $np = $r['NetProc']; $raw = $r['raw C#']
             Add-BenchResult "8 HTTP $($w.Label)" (Format-HttpFigure $np) "$(Format-HttpFigure $raw) raw C#" (Format-Ratio $np.Rate $raw.Rate) `
