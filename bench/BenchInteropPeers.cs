@@ -138,20 +138,20 @@ namespace NetProcBench
     /// </summary>
     public sealed class RawHttpServer : RawInteropServer
     {
+        private readonly string body;
+
         public RawHttpServer(int backlog, string body)
             : base(backlog)
         {
-            Body = body;
+            this.body = body;
         }
 
-        public string Body { get; }
-
         /// <summary>The response the NetProc server sends too, byte for byte.</summary>
-        public static string Response(string version, bool keepAlive, string body) =>
+        private static string Response(string version, bool keepAlive, string body) =>
             version + " 200 OK\r\nContent-Type: text/plain\r\nContent-Length: " + Encoding.UTF8.GetByteCount(body) + "\r\n" +
             (keepAlive ? "Connection: keep-alive\r\n" : "Connection: close\r\n") + "\r\n" + body;
 
-        public static bool KeepAlive(string head)
+        private static bool KeepAlive(string head)
         {
             string firstLine = head.Split("\r\n")[0];
             bool http11 = firstLine.EndsWith("HTTP/1.1", StringComparison.Ordinal);
@@ -197,7 +197,7 @@ namespace NetProcBench
                 count -= end + 4;
                 string version = head.Split("\r\n")[0].EndsWith("HTTP/1.1", StringComparison.Ordinal) ? "HTTP/1.1" : "HTTP/1.0";
                 bool keepAlive = KeepAlive(head);
-                await SendAllAsync(socket, Encoding.UTF8.GetBytes(Response(version, keepAlive, Body))).ConfigureAwait(false);
+                await SendAllAsync(socket, Encoding.UTF8.GetBytes(Response(version, keepAlive, body))).ConfigureAwait(false);
                 CountAnswered(1);
                 if (!keepAlive)
                 {
@@ -370,7 +370,7 @@ namespace NetProcBench
             this.content = content;
         }
 
-        public static string Header(long length) =>
+        private static string Header(long length) =>
             "HTTP/1.0 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: " + length + "\r\n\r\n";
 
         protected override async Task ServeAsync(Socket socket)
