@@ -4,6 +4,9 @@ Import-Module $env:NETPROC_MODULE -Force
 
 $script:Utf8 = [System.Text.UTF8Encoding]::new($false)
 
+# Raw peers that read in the background and tell a normal close from a reset (compiled once per session).
+if (-not ('NetProcTestPeer' -as [type])) { Add-Type -Path (Join-Path $PSScriptRoot 'TestPeers.cs') }
+
 # Raw sockets and listeners the helpers made; Clear-TestSockets closes them (call it in AfterEach).
 $script:TestSockets = [System.Collections.Generic.List[object]]::new()
 
@@ -170,8 +173,7 @@ function Reset-TestPeer {
 # Starts the raw peer sending $Size seeded random bytes in the background; returns the bytes and the send task.
 function Start-TestTransfer {
     param([Parameter(Mandatory)] $Peer, [Parameter(Mandatory)] [int] $Size, [int] $Seed = 1)
-    $bytes = [byte[]]::new($Size)
-    [System.Random]::new($Seed).NextBytes($bytes)
+    $bytes = New-TestBytes -Size $Size -Seed $Seed
     [pscustomobject]@{ Bytes = $bytes; Sending = $Peer.SendAsync([System.ArraySegment[byte]]::new($bytes), 'None') }
 }
 
@@ -216,3 +218,27 @@ function Invoke-InTestRunspace {
     foreach ($argument in $ArgumentList) { $null = $PowerShell.AddArgument($argument) }
     $PowerShell.Invoke()
 }
+
+# Starts reading everything from a raw peer in the background; .Result (after .Wait) tells what came and how it ended.
+function Start-TestDrain {
+    param([Parameter(Mandatory)] $Socket, [double] $Timeout = 10, [double] $StartDelay = 0)
+    [NetProcTestPeer]::DrainAsync($Socket, [int]($Timeout * 1000), [int]($StartDelay * 1000))
+}
+
+# Waits for a drain from Start-TestDrain and returns it (Bytes, Length, End = Fin, Reset or Timeout).
+function Wait-TestDrain {
+    param([Parameter(Mandatory)] $Drain, [double] $Timeout = 20)
+    if (-not $Drain.Wait([timespan]::FromSeconds($Timeout))) { throw "the peer did not finish reading within $Timeout s" }
+    $Drain.Result
+}
+
+# Seeded random bytes.
+function New-TestBytes {
+    param([Parameter(Mandatory)] [int] $Size, [int] $Seed = 1)
+    $bytes = [byte[]]::new($Size)
+    [System.Random]::new($Seed).NextBytes($bytes)
+    , $bytes
+}
+
+# How many file descriptors this process has open.
+function Get-TestFdCount { @(Get-ChildItem /proc/self/fd).Count }

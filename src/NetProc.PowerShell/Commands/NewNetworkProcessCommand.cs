@@ -49,6 +49,14 @@ public sealed class NewNetworkProcessCommand : CreateProcessCmdlet
     [Parameter]
     public SwitchParameter NoWait { get; set; }
 
+    /// <summary>
+    /// Seconds a close keeps trying to deliver what was sent before it resets the connection (default 30; 0 resets at
+    /// once). A server gives it to every connection it accepts. Not for datagram sockets, which deliver nothing later.
+    /// </summary>
+    [Parameter]
+    [ValidateRange(0, double.MaxValue)]
+    public double Linger { get; set; } = NetProcess.DefaultLinger;
+
     [Parameter]
     public SwitchParameter Stopped { get; set; }
 
@@ -90,6 +98,7 @@ public sealed class NewNetworkProcessCommand : CreateProcessCmdlet
         {
             Configure(p, Buffer, Filter, Sentinel, Plist, Encoding, NoQuery);
             p.Log = Log;
+            p.Linger = Linger;
         }
 
         if (Type == ProcessProtocol.Datagram)
@@ -99,6 +108,13 @@ public sealed class NewNetworkProcessCommand : CreateProcessCmdlet
             {
                 WriteError(new NetProcException(
                     NetProcError.IncompatibleParameters, "-Log and -Backlog are for stream servers: a datagram server accepts no connections.", Name));
+                return;
+            }
+
+            if (MyInvocation.BoundParameters.ContainsKey(nameof(Linger)))
+            {
+                WriteError(new NetProcException(
+                    NetProcError.IncompatibleParameters, "-Linger is for stream sockets: a datagram socket has nothing left to deliver when it closes.", Name));
                 return;
             }
 

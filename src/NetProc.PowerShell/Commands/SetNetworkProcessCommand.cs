@@ -49,6 +49,14 @@ public sealed class SetNetworkProcessCommand : ProcessSelectionCmdlet
     [UnwrapArgument]
     public object? DatagramAddress { get; set; }
 
+    /// <summary>
+    /// Seconds a close keeps trying to deliver what was sent before it resets the connection; 0 resets at once. Set on
+    /// a server, it is given to connections accepted from then on.
+    /// </summary>
+    [Parameter]
+    [ValidateRange(0, double.MaxValue)]
+    public double Linger { get; set; }
+
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
@@ -81,11 +89,19 @@ public sealed class SetNetworkProcessCommand : ProcessSelectionCmdlet
 
     private static bool IsSetting(string parameter) =>
         parameter is nameof(Filter) or nameof(Sentinel) or nameof(Log) or nameof(Buffer) or nameof(Plist) or nameof(Encoding) or nameof(QueryOnExit)
-            or nameof(DatagramAddress);
+            or nameof(DatagramAddress) or nameof(Linger);
 
     private void Apply(NetProcess process)
     {
-        // The one setting that can be refused goes first, so a refusal changes nothing.
+        var bound = MyInvocation.BoundParameters;
+
+        // The settings that can be refused go first, so a refusal changes nothing.
+        if (bound.ContainsKey(nameof(Linger)) && process.Protocol == ProcessProtocol.Datagram)
+        {
+            throw new NetProcException(
+                NetProcError.IncompatibleParameters, $"Process {process.Name} is a datagram socket: -Linger is for stream sockets.", process);
+        }
+
         if (DatagramAddress is not null)
         {
             if (process is not DatagramProcess datagram)
@@ -97,7 +113,10 @@ public sealed class SetNetworkProcessCommand : ProcessSelectionCmdlet
             datagram.SetDatagramAddress(DatagramAddress);
         }
 
-        var bound = MyInvocation.BoundParameters;
+        if (bound.ContainsKey(nameof(Linger)))
+        {
+            process.Linger = Linger;
+        }
         if (bound.ContainsKey(nameof(Filter)))
         {
             process.Filter = Filter;

@@ -12,16 +12,34 @@ namespace NetProc.Commands;
 [OutputType(typeof(bool))]
 public sealed class WaitNetworkProcessCommand : ProcessSelectionCmdlet
 {
+    // Nothing signals an acknowledgement: a delivery wait looks this often.
+    private static readonly TimeSpan DeliveryRecheck = TimeSpan.FromMilliseconds(2);
+
     /// <summary>Seconds to wait (fractions allowed; 0 only delivers what is pending). Omitted: no limit.</summary>
     [Parameter]
     [Alias("TimeoutSec")]
     [ValidateRange(0, double.MaxValue)]
     public double? Timeout { get; set; }
 
+    /// <summary>
+    /// Waits instead until the peer has taken everything sent so far: acknowledged by its TCP (for a unix socket: read
+    /// by the peer). Send returns once the data is in the operating system's send buffer; this waits for the rest of
+    /// the way. $true when everything was taken before the timeout (also when nothing was sent), $false otherwise or
+    /// when the connection closed first. Linux only tells what its kernel holds; elsewhere only NetProc's own queue counts.
+    /// </summary>
+    [Parameter]
+    public SwitchParameter Delivered { get; set; }
+
     protected override bool SelectsAllByDefault => true;
 
     protected override void ProcessRecord()
     {
+        if (Delivered)
+        {
+            WriteObject(WaitForDelivery(SelectProcesses()));
+            return;
+        }
+
         if (ParameterSetName == ByName && Name is null)
         {
             WriteObject(WaitForAnyOutput());
@@ -36,6 +54,13 @@ public sealed class WaitNetworkProcessCommand : ProcessSelectionCmdlet
         {
             process.OutputSeen = process.OutputCount;
         }
+    }
+
+    private bool WaitForDelivery(IReadOnlyList<NetProcess> selected)
+    {
+        bool AllTaken() => selected.All(p => p.UndeliveredBytes == 0);
+        Session.WaitUntil(() => AllTaken() || selected.Any(p => !p.IsLive), Timeout, this, recheck: DeliveryRecheck);
+        return AllTaken() && selected.All(p => p.IsLive);
     }
 
     /// <summary>

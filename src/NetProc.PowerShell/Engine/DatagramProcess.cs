@@ -125,7 +125,7 @@ public sealed class DatagramProcess : NetworkProcess
 
     public override Task SendAsync(ReadOnlyMemory<byte> data, bool eof) => eof ? Task.CompletedTask : SendTo(data, null);
 
-    protected override void ReleaseTransport()
+    protected override void ReleaseTransport(bool abort)
     {
         socket.Dispose();
         RemoveSocketFile(socketFile);

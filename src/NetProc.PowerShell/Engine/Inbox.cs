@@ -137,7 +137,7 @@ internal sealed class Inbox
         }
     }
 
-    /// <summary>Forgets what is left (the process was closed locally; Emacs discards it too), closing what holds a socket.</summary>
+    /// <summary>Forgets what is left (the process was closed locally; Emacs discards it too), closing what holds a socket and returning pooled read blocks.</summary>
     public void Clear()
     {
         object[] dropped;
@@ -152,9 +152,17 @@ internal sealed class Inbox
             items.Clear();
         }
 
-        foreach (var disposable in dropped.OfType<IDisposable>())
+        foreach (object item in dropped)
         {
-            disposable.Dispose();
+            switch (item)
+            {
+                case Chunk chunk:
+                    chunk.Release();
+                    break;
+                case IDisposable disposable:
+                    disposable.Dispose();
+                    break;
+            }
         }
     }
 

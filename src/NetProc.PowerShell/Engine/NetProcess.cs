@@ -27,6 +27,9 @@ public abstract class NetProcess
     /// </summary>
     protected const int ChunkOverhead = 128;
 
+    /// <summary>How long a graceful close waits, by default, for the peer to take what was sent.</summary>
+    public const double DefaultLinger = 30;
+
     /// <summary>UTF-8 without a byte order mark, Emacs's <c>utf-8-unix</c>; shared, as encodings are immutable.</summary>
     private static readonly Encoding DefaultEncoding = new UTF8Encoding(false);
 
@@ -110,6 +113,12 @@ public abstract class NetProcess
 
     public bool QueryOnExit { get; internal set; } = true;
 
+    /// <summary>
+    /// Seconds a graceful close keeps trying to deliver what was sent before it resets the connection (a stream's
+    /// Emacs <c>:linger</c>); 0 resets at once. A server gives its value to the connections it accepts.
+    /// </summary>
+    public double Linger { get; internal set; } = DefaultLinger;
+
     /// <summary>0 while alive or after a local close, 256 after the peer closed, the errno after a failed connect.</summary>
     public object ExitStatus { get; internal set; } = 0;
 
@@ -171,15 +180,24 @@ public abstract class NetProcess
         WakeReader();
     }
 
-    /// <summary>Closes the transport; no sentinel, no table change: the bridge does those.</summary>
-    internal abstract void CloseTransport();
+    /// <summary>
+    /// Closes the transport; no sentinel, no table change: the bridge does those. Gracefully unless
+    /// <paramref name="abort"/>: what was sent still reaches the peer, within <see cref="Linger"/>.
+    /// </summary>
+    internal abstract void CloseTransport(bool abort = false);
 
-    /// <summary>Called from socket threads: hands an item to the pipeline thread.</summary>
+    /// <summary>Called from socket threads: hands an item to the pipeline thread; nothing is handed out once closed.</summary>
     protected void Post(object item)
     {
         if (Inbox.Add(item))
         {
             Table.MarkReady(this);
+        }
+
+        // A socket thread may post while the pipeline thread closes the process: whichever comes second clears.
+        if (TransportClosed)
+        {
+            Inbox.Clear();
         }
     }
 
@@ -228,7 +246,8 @@ public abstract class NetProcess
         }
     }
 
-    protected virtual bool TransportClosed => false;
+    /// <summary>True once the process was closed on this side: from then on nothing it reads is handed out.</summary>
+    internal virtual bool TransportClosed => false;
 
     /// <summary>
     /// Called on the pipeline thread while it waits for this process's output: reads what waits in the kernel there and
@@ -236,6 +255,9 @@ public abstract class NetProcess
     /// <paramref name="lingerMicroseconds"/> for it. True when it read something (or found the close).
     /// </summary>
     internal virtual bool TryPull(int lingerMicroseconds) => false;
+
+    /// <summary>Bytes sent that the peer has not yet taken (see <see cref="StreamProcess"/>); 0 for what cannot tell.</summary>
+    internal virtual long UndeliveredBytes => 0;
 
     /// <summary>Whether reading may go on: not stopped, not closed, and the window not full.</summary>
     protected bool WindowOpen => !TransportClosed && !Stopped && Interlocked.Read(ref windowUse) < Window;

@@ -22,9 +22,9 @@ public abstract class NetworkProcess : NetProcess
     /// <summary>Cancelled when the process closes locally: every socket operation of the process listens to it.</summary>
     protected CancellationToken Closing => closing.Token;
 
-    protected override bool TransportClosed => Volatile.Read(ref closed) != 0;
+    internal override bool TransportClosed => Volatile.Read(ref closed) != 0;
 
-    internal sealed override void CloseTransport()
+    internal sealed override void CloseTransport(bool abort = false)
     {
         if (Interlocked.Exchange(ref closed, 1) != 0)
         {
@@ -40,13 +40,13 @@ public abstract class NetworkProcess : NetProcess
             // A cancellation callback failed; the sockets are closed below all the same.
         }
 
-        ReleaseTransport();
+        ReleaseTransport(abort);
         WakeReader();
         Inbox.Clear();
     }
 
-    /// <summary>Closes the sockets; called once.</summary>
-    protected abstract void ReleaseTransport();
+    /// <summary>Closes the sockets, with a reset if <paramref name="abort"/> and the socket has a connection; called once.</summary>
+    protected abstract void ReleaseTransport(bool abort);
 
     /// <summary>
     /// Binds a server's socket where it listens (loopback unless <paramref name="host"/> names another address) and

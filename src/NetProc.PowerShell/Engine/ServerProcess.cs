@@ -75,6 +75,7 @@ public sealed class ServerProcess : NetworkProcess
         connection.Sentinel = Sentinel;
         connection.Plist = (Hashtable)Plist.Clone();
         connection.Encoding = Encoding;
+        connection.Linger = Linger;
         if (Filter is null)
         {
             connection.SetBuffer(Table.AttachBuffer($"{Buffer?.Name ?? Name} <{suffix}>"));
@@ -96,7 +97,7 @@ public sealed class ServerProcess : NetworkProcess
     /// </summary>
     protected override long Window => Math.Max(backlog, 256) * (1L + ChunkOverhead);
 
-    protected override void ReleaseTransport()
+    protected override void ReleaseTransport(bool abort)
     {
         listener.Dispose();
         RemoveSocketFile(socketFile);

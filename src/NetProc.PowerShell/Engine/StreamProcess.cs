@@ -10,8 +10,16 @@ public sealed class StreamProcess : NetworkProcess
     private const int ReaderStackSize = 256 * 1024;
     private const int PullPatienceMs = 10;
 
-    private readonly object sendGate = new();
-    private readonly Queue<PendingWrite> sendQueue = new();
+    // How long a closing socket waits for its reader to notice the close before it closes anyway.
+    private const int ReaderStopPatienceMs = 1000;
+
+    // Reads that a close discards at most before the socket closes: a peer that keeps sending gets its reset then.
+    private const int MaxDiscardReads = 64;
+
+    private const int ReaderNotStarted = 0;
+    private const int ReaderRunning = 1;
+    private const int ReaderDone = 2;
+
     private readonly ProcessFamily? requestedFamily;
     // One reader at a time, the reader thread or the pipeline thread, and each read is posted before it is let go:
     // so nothing is read twice or out of order.
@@ -20,8 +28,14 @@ public sealed class StreamProcess : NetworkProcess
     // Set while the pipeline thread reads (TryPull); the reader thread stands back until pullEnded, or a while.
     private readonly ManualResetEventSlim pullEnded = new(true);
     private volatile bool pulling;
+
+    // The reader runs until the peer ends, the connection breaks, or a close asks it to stop; while the process
+    // closes it drops what it reads, so unread input cannot turn a graceful close into a reset.
+    private readonly TaskCompletionSource readerStopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int readerState;
+    private volatile bool stopReading;
     private Socket? socket;
-    private bool draining;
+    private SendQueue? sender;
     private bool eofQueued;
     private int brokenPosted;
 
@@ -47,7 +61,9 @@ public sealed class StreamProcess : NetworkProcess
     internal static StreamProcess ForAccepted(
         ProcessTable table, Socket accepted, ProcessProtocol protocol, string? host, object? service, ProcessFamily family)
     {
-        var connection = new StreamProcess(table, ProcessKind.Connection, protocol, host, service, family) { socket = accepted };
+        var connection = new StreamProcess(table, ProcessKind.Connection, protocol, host, service, family);
+        accepted.Blocking = false;
+        connection.Attach(accepted);
         connection.LocalEndPoint = accepted.LocalEndPoint;
         connection.RemoteEndPoint = accepted.RemoteEndPoint;
         connection.Status = ProcessStatus.Open;
@@ -69,7 +85,7 @@ public sealed class StreamProcess : NetworkProcess
             try
             {
                 await Task.Run(() => ConnectOutsideEventLoop(attempt, endpoint, linked.Token), linked.Token).ConfigureAwait(false);
-                socket = attempt;
+                Attach(attempt);
                 Family = Endpoints.FamilyOf(endpoint);
                 LocalEndPoint = attempt.LocalEndPoint;
                 RemoteEndPoint = attempt.RemoteEndPoint;
@@ -190,6 +206,11 @@ public sealed class StreamProcess : NetworkProcess
     /// </summary>
     public void BeginReading()
     {
+        if (Interlocked.CompareExchange(ref readerState, ReaderRunning, ReaderNotStarted) != ReaderNotStarted)
+        {
+            return;
+        }
+
         if (Kind == ProcessKind.Client)
         {
             new Thread(ReadOnOwnThread, ReaderStackSize) { IsBackground = true, Name = "NetProc client reader" }.Start();
@@ -202,11 +223,12 @@ public sealed class StreamProcess : NetworkProcess
 
     /// <summary>
     /// Queues bytes (or, with <paramref name="eof"/>, a half-close) behind everything sent before and writes them in
-    /// order. The task completes when they are written; on loopback that is usually before this returns.
+    /// order. The task completes when the kernel has taken them (not when the peer has: see
+    /// <see cref="UndeliveredBytes"/>); on loopback that is usually before this returns.
     /// </summary>
     public override Task SendAsync(ReadOnlyMemory<byte> data, bool eof)
     {
-        if (Status != ProcessStatus.Open || TransportClosed || socket is null)
+        if (Status != ProcessStatus.Open || TransportClosed || sender is null)
         {
             return base.SendAsync(data, eof);
         }
@@ -217,33 +239,173 @@ public sealed class StreamProcess : NetworkProcess
                 NetProcError.OutputClosed, $"Process {Name} has already sent end-of-file; it can only receive now.", this);
         }
 
-        var write = new PendingWrite(data, eof);
-        lock (sendGate)
-        {
-            eofQueued |= eof;
-            sendQueue.Enqueue(write);
-            if (draining)
-            {
-                return write.Done.Task;
-            }
-
-            draining = true;
-        }
-
-        _ = DrainAsync();
-        return write.Done.Task;
+        eofQueued |= eof;
+        return sender.Enqueue(data, eof);
     }
 
-    protected override void ReleaseTransport()
-    {
-        if (socket is { } closing)
-        {
-            SocketCloser.Close(closing);
-        }
+    /// <summary>
+    /// Bytes sent that the peer has not yet taken: still queued here, or in the kernel and not yet acknowledged by the
+    /// peer (for a unix socket: not yet read by it). Linux tells the kernel's part; elsewhere only the queue counts.
+    /// </summary>
+    internal override long UndeliveredBytes =>
+        Math.Max(0, sender?.QueuedBytes ?? 0) + (socket is { } sock && !TransportClosed ? SocketQueues.Unacknowledged(sock) : 0);
 
+    protected override void ReleaseTransport(bool abort)
+    {
         pulling = false;
         pullEnded.Set();
-        FailPendingWrites(new NetProcException(NetProcError.ProcessNotRunning, $"Process {Name} was closed.", this));
+        if (socket is not { } sock)
+        {
+            // Still connecting: the connect attempt closes its own socket when it sees the process closed.
+            return;
+        }
+
+        if (abort || Linger <= 0)
+        {
+            Abort(sock, abort ? $"Process {Name} was removed with -Abort; the connection was reset." : $"Process {Name} closed with no linger time; the connection was reset.");
+            return;
+        }
+
+        ThreadPool.UnsafeQueueUserWorkItem(static process => _ = process.CloseGracefullyAsync(), this, preferLocal: false);
+    }
+
+    /// <summary>A connected socket: the process reads and writes it from now on.</summary>
+    private void Attach(Socket connected)
+    {
+        sender = new SendQueue(connected, Protocol == ProcessProtocol.SeqPacket, () => Name, CountSent, PostBroken);
+        socket = connected;
+    }
+
+    /// <summary>
+    /// A graceful close, off the pipeline thread: everything queued is written, then the FIN; the socket closes once
+    /// the peer has acknowledged it all (or ended its side), so a peer still sending cannot provoke a reset that would
+    /// drop what it was still to receive. Meanwhile whatever arrives is read and dropped. Past <see cref="NetProcess.Linger"/>
+    /// seconds it gives up and resets the connection.
+    /// </summary>
+    private async Task CloseGracefullyAsync()
+    {
+        var sock = socket!;
+        long deadline = Environment.TickCount64 + (long)Math.Min(Linger * 1000, int.MaxValue);
+        if (Interlocked.CompareExchange(ref readerState, ReaderDone, ReaderNotStarted) == ReaderNotStarted)
+        {
+            readerStopped.TrySetResult();
+        }
+
+        try
+        {
+            if (!await Within(sender!.Idle(), deadline).ConfigureAwait(false))
+            {
+                Abort(sock, $"Process {Name} closed before the peer took everything sent within its linger time ({Linger} s); the connection was reset.");
+                return;
+            }
+
+            ShutdownQuietly(sock, SocketShutdown.Send);
+            if (!await PeerTookEverything(sock, deadline).ConfigureAwait(false))
+            {
+                Abort(sock, $"Process {Name} closed before the peer acknowledged everything sent within its linger time ({Linger} s); the connection was reset.");
+                return;
+            }
+
+            stopReading = true;
+            ShutdownQuietly(sock, SocketShutdown.Receive);
+            await Within(readerStopped.Task, Environment.TickCount64 + ReaderStopPatienceMs).ConfigureAwait(false);
+            DiscardInput(sock);
+            sock.Dispose();
+        }
+        catch (Exception)
+        {
+            // The socket failed while closing (a reset, say): nothing is left to deliver.
+            SocketCloser.Close(sock);
+        }
+    }
+
+    /// <summary>
+    /// Whether the peer acknowledged every byte and the FIN before the deadline, or ended its own side (its FIN came,
+    /// so nothing more will arrive to provoke a reset). Only Linux tells; elsewhere the kernel finishes after close.
+    /// </summary>
+    private async Task<bool> PeerTookEverything(Socket sock, long deadline)
+    {
+        if (sock.ProtocolType != ProtocolType.Tcp || !SocketQueues.CanTell)
+        {
+            return true;
+        }
+
+        for (int pause = 1; ; pause = Math.Min(pause * 2, 100))
+        {
+            if (readerStopped.Task.IsCompleted || SocketQueues.Unacknowledged(sock) == 0)
+            {
+                return true;
+            }
+
+            long left = deadline - Environment.TickCount64;
+            if (left <= 0)
+            {
+                return false;
+            }
+
+            await Task.WhenAny(readerStopped.Task, Task.Delay((int)Math.Min(pause, left))).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Resets the connection at once, failing what was not yet written.</summary>
+    private void Abort(Socket sock, string reason)
+    {
+        sender?.FailAll(new NetProcException(NetProcError.SendFailed, reason, this));
+        stopReading = true;
+        try
+        {
+            sock.LingerState = new LingerOption(true, 0);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // Already reset or closed.
+        }
+
+        SocketCloser.Close(sock);
+    }
+
+    private static async Task<bool> Within(Task task, long deadline)
+    {
+        long left = deadline - Environment.TickCount64;
+        if (!task.IsCompleted && left > 0)
+        {
+            await Task.WhenAny(task, Task.Delay((int)Math.Min(left, int.MaxValue))).ConfigureAwait(false);
+        }
+
+        return task.IsCompleted;
+    }
+
+    private static void ShutdownQuietly(Socket sock, SocketShutdown how)
+    {
+        try
+        {
+            sock.Shutdown(how);
+        }
+        catch (SocketException)
+        {
+            // Already shut down, or the peer is gone: either way that direction is done.
+        }
+    }
+
+    /// <summary>Reads and drops what the kernel holds, so the close is a FIN rather than a reset.</summary>
+    private static void DiscardInput(Socket sock)
+    {
+        byte[] scrap = ArrayPool<byte>.Shared.Rent(MaxReadSize);
+        try
+        {
+            for (int i = 0; i < MaxDiscardReads; i++)
+            {
+                int n = sock.Receive(scrap, SocketFlags.None, out var error);
+                if (error != SocketError.Success || n == 0)
+                {
+                    break;
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(scrap);
+        }
     }
 
     /// <summary>
@@ -279,7 +441,7 @@ public sealed class StreamProcess : NetworkProcess
                     ReadPermission().Wait();
                 }
 
-                if (TransportClosed)
+                if (stopReading)
                 {
                     return;
                 }
@@ -303,11 +465,18 @@ public sealed class StreamProcess : NetworkProcess
         }
         catch (Exception e)
         {
-            if (!TransportClosed)
-            {
-                PostBroken(e);
-            }
+            PostBroken(e);
         }
+        finally
+        {
+            ReaderEnded();
+        }
+    }
+
+    private void ReaderEnded()
+    {
+        Volatile.Write(ref readerState, ReaderDone);
+        readerStopped.TrySetResult();
     }
 
     private enum ReadResult { Drained, Partial, Full, Ended }
@@ -381,11 +550,7 @@ public sealed class StreamProcess : NetworkProcess
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
-            if (!TransportClosed)
-            {
-                PostBroken(e);
-            }
-
+            PostBroken(e);
             got = true;
             last = ReadResult.Ended;
         }
@@ -427,7 +592,7 @@ public sealed class StreamProcess : NetworkProcess
                     await ReadPermission().ConfigureAwait(false);
                 }
 
-                if (TransportClosed)
+                if (stopReading)
                 {
                     return;
                 }
@@ -455,10 +620,11 @@ public sealed class StreamProcess : NetworkProcess
         }
         catch (Exception e)
         {
-            if (!TransportClosed)
-            {
-                PostBroken(e);
-            }
+            PostBroken(e);
+        }
+        finally
+        {
+            ReaderEnded();
         }
     }
 
@@ -470,6 +636,13 @@ public sealed class StreamProcess : NetworkProcess
     /// </summary>
     private bool PostRead(byte[] block, int n)
     {
+        if (TransportClosed)
+        {
+            // Closing: what still arrives is dropped.
+            ArrayPool<byte>.Shared.Return(block);
+            return n != 0;
+        }
+
         if (n >= block.Length / 2)
         {
             PostData(block, n, null, pooled: true);
@@ -488,98 +661,12 @@ public sealed class StreamProcess : NetworkProcess
         return true;
     }
 
-    /// <summary>Reports the peer's close or reset, once, whichever of reader and writer notices first.</summary>
+    /// <summary>Reports the peer's close or reset, once, whichever of reader and writer notices first; not after a local close.</summary>
     private void PostBroken(Exception? error)
     {
-        if (Interlocked.Exchange(ref brokenPosted, 1) == 0)
+        if (!TransportClosed && Interlocked.Exchange(ref brokenPosted, 1) == 0)
         {
             Post(new StatusChange(ProcessStatus.Closed, 256, "connection broken by remote peer\n", error));
         }
-    }
-
-    private async Task DrainAsync()
-    {
-        while (true)
-        {
-            PendingWrite write;
-            lock (sendGate)
-            {
-                if (!sendQueue.TryDequeue(out write!))
-                {
-                    draining = false;
-                    return;
-                }
-            }
-
-            try
-            {
-                if (write.Eof)
-                {
-                    socket!.Shutdown(SocketShutdown.Send);
-                }
-
-                var rest = write.Data;
-                while (rest.Length > 0)
-                {
-                    int n = await socket!.SendAsync(rest, SocketFlags.None).ConfigureAwait(false);
-                    CountSent(n);
-                    rest = rest[n..];
-                }
-
-                write.Done.TrySetResult();
-            }
-            catch (Exception e)
-            {
-                var failure = new NetProcException(NetProcError.SendFailed, $"Process {Name} is no longer connected: {e.Message}", this, e);
-                write.Done.TrySetException(failure);
-                lock (sendGate)
-                {
-                    draining = false;
-                }
-
-                FailPendingWrites(failure);
-                if (!TransportClosed)
-                {
-                    PostBroken(e);
-                }
-
-                return;
-            }
-        }
-    }
-
-    private void FailPendingWrites(Exception failure)
-    {
-        PendingWrite[] dropped;
-        lock (sendGate)
-        {
-            if (sendQueue.Count == 0)
-            {
-                return;
-            }
-
-            dropped = sendQueue.ToArray();
-            sendQueue.Clear();
-        }
-
-        foreach (var write in dropped)
-        {
-            write.Done.TrySetException(failure);
-        }
-    }
-
-    private sealed class PendingWrite
-    {
-        public PendingWrite(ReadOnlyMemory<byte> data, bool eof)
-        {
-            Data = data;
-            Eof = eof;
-        }
-
-        public ReadOnlyMemory<byte> Data { get; }
-
-        public bool Eof { get; }
-
-        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }

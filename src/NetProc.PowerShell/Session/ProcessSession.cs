@@ -17,6 +17,9 @@ public sealed class ProcessSession
 
     private const int PullLingerMicroseconds = 1000;
 
+    /// <summary>The longest a wait sleeps before it looks again (and hears Ctrl+C) when nothing wakes it.</summary>
+    private static readonly TimeSpan MaxSleep = TimeSpan.FromMilliseconds(100);
+
     private static readonly ConditionalWeakTable<Runspace, ProcessSession> Sessions = new();
 
     private readonly Runspace runspace;
@@ -38,7 +41,9 @@ public sealed class ProcessSession
             eventName: null,
             sourceIdentifier: PumpSourceIdentifier,
             data: null,
-            action: ScriptBlock.Create("[NetProc.Session.ProcessSession]::DeliverFromEvent()"),
+            // Write-Warning from the action goes through the streams of whatever runs at the moment, so a script's
+            // $WarningPreference and redirections (3>&1, 3>$null) apply to callback warnings too.
+            action: ScriptBlock.Create("foreach ($warning in [NetProc.Session.ProcessSession]::DeliverFromEvent()) { Write-Warning $warning }"),
             supportEvent: true,
             forwardEvent: false);
         runspace.StateChanged += OnRunspaceStateChanged;
@@ -79,17 +84,22 @@ public sealed class ProcessSession
         }
     }
 
-    /// <summary>The engine event's action: delivers everything pending at the prompt or between commands.</summary>
-    public static void DeliverFromEvent()
+    /// <summary>
+    /// The engine event's action: delivers everything pending at the prompt or between commands, and returns the
+    /// callbacks' warnings for the action to write.
+    /// </summary>
+    public static IReadOnlyList<string> DeliverFromEvent()
     {
         var session = Current;
         if (session is null)
         {
-            return;
+            return Array.Empty<string>();
         }
 
         Interlocked.Exchange(ref session.eventQueued, 0);
-        session.DeliverPending(session.host.UI.WriteWarningLine);
+        var warnings = new List<string>();
+        session.DeliverPending(warnings.Add);
+        return warnings;
     }
 
     /// <summary>
@@ -129,7 +139,9 @@ public sealed class ProcessSession
         process.Delivering = true;
         try
         {
-            while (process.Inbox.TryTake(out var item))
+            // Once the process is closed on this side (removed, even by one of its own callbacks), nothing more of it
+            // is handed out: the "deleted" sentinel is its last call.
+            while (!process.TransportClosed && process.Inbox.TryTake(out var item))
             {
                 switch (item)
                 {
@@ -161,14 +173,16 @@ public sealed class ProcessSession
     /// thread, what waits in the kernel for the process the caller waits for, if it waits for one
     /// (<paramref name="waitedFor"/>), and lingers a millisecond for more (other processes' callbacks wait that long
     /// at most). Waiting for several, it leaves reading to their threads: a recv() each per wake would not scale.
+    /// <paramref name="recheck"/> bounds each sleep (100 ms by default), for conditions nothing signals.
     /// </summary>
-    public bool WaitUntil(Func<bool> done, double? timeoutSeconds, PSCmdlet cmdlet, IReadOnlyList<NetProcess>? waitedFor = null)
+    public bool WaitUntil(
+        Func<bool> done, double? timeoutSeconds, PSCmdlet cmdlet, IReadOnlyList<NetProcess>? waitedFor = null, TimeSpan? recheck = null)
     {
         var pull = waitedFor is { Count: 1 } ? waitedFor[0] : null;
         Interlocked.Increment(ref waiting);
         try
         {
-            return WaitDelivering(done, timeoutSeconds, cmdlet, pull);
+            return WaitDelivering(done, timeoutSeconds, cmdlet, pull, recheck ?? MaxSleep);
         }
         finally
         {
@@ -182,7 +196,7 @@ public sealed class ProcessSession
         }
     }
 
-    private bool WaitDelivering(Func<bool> done, double? timeoutSeconds, PSCmdlet cmdlet, NetProcess? pull)
+    private bool WaitDelivering(Func<bool> done, double? timeoutSeconds, PSCmdlet cmdlet, NetProcess? pull, TimeSpan recheck)
     {
         var deadline = timeoutSeconds is double seconds
             ? DateTime.UtcNow + TimeSpan.FromSeconds(seconds)
@@ -213,7 +227,7 @@ public sealed class ProcessSession
                 return false;
             }
 
-            Table.Activity.Wait(remaining < TimeSpan.FromMilliseconds(100) ? remaining : TimeSpan.FromMilliseconds(100));
+            Table.Activity.Wait(remaining < recheck ? remaining : recheck);
         }
     }
 
@@ -221,7 +235,7 @@ public sealed class ProcessSession
     /// Closes a process at the user's request (Emacs <c>delete-process</c>): what it already read reaches its filter or
     /// buffer first, then it closes, leaves the list and its sentinel hears <c>"deleted\n"</c> before this returns.
     /// </summary>
-    public void Remove(NetProcess process, Action<string> warn)
+    public void Remove(NetProcess process, Action<string> warn, bool abort = false)
     {
         if (!process.Stopped)
         {
@@ -234,7 +248,7 @@ public sealed class ProcessSession
             return;
         }
 
-        process.CloseTransport();
+        process.CloseTransport(abort);
         process.Status = ProcessStatus.Closed;
         process.ExitStatus = 0;
         CallSentinel(process, "deleted\n", warn);
@@ -308,13 +322,16 @@ public sealed class ProcessSession
             process.LastError = change.Error;
         }
 
-        if (change.Status == ProcessStatus.Closed)
+        if (change.Status != ProcessStatus.Closed)
         {
-            process.CloseTransport();
-            ForgetIfDone(process);
+            CallSentinel(process, change.Message, warn);
+            return;
         }
 
+        // The sentinel still finds its process listed, so it may remove it by name as well as by object.
+        process.CloseTransport();
         CallSentinel(process, change.Message, warn);
+        ForgetIfDone(process);
     }
 
     /// <summary>An accepted connection joins the list: the server's log hears of it first, then its own sentinel.</summary>

@@ -1,0 +1,216 @@
+using System.Net.Sockets;
+
+namespace NetProc.Engine;
+
+/// <summary>
+/// Writes a stream's sends in order, behind one another, and counts every byte the kernel took, so that after a
+/// failure the count (and the message) says how much was written. Used by the thread that sends and by a socket
+/// thread finishing a write; never blocks either.
+/// </summary>
+internal sealed class SendQueue
+{
+    private readonly object gate = new();
+    private readonly Queue<PendingWrite> queue = new();
+    private readonly Socket socket;
+    private readonly bool keepsMessages;
+    private readonly Func<string> processName;
+    private readonly Action<int> written;
+    private readonly Action<Exception> broken;
+    private TaskCompletionSource? idle;
+    private Exception? failure;
+    private bool draining;
+    private long queuedBytes;
+
+    /// <param name="keepsMessages">A seqpacket socket: each send is one message, written whole.</param>
+    /// <param name="written">Told of every byte count the kernel took.</param>
+    /// <param name="broken">Told once when a write fails: the connection is broken.</param>
+    public SendQueue(Socket socket, bool keepsMessages, Func<string> processName, Action<int> written, Action<Exception> broken)
+    {
+        this.socket = socket;
+        this.keepsMessages = keepsMessages;
+        this.processName = processName;
+        this.written = written;
+        this.broken = broken;
+    }
+
+    /// <summary>Bytes accepted by <see cref="Enqueue"/> and not yet taken by the kernel.</summary>
+    public long QueuedBytes => Interlocked.Read(ref queuedBytes);
+
+    /// <summary>
+    /// Queues bytes (or, with <paramref name="eof"/>, a half-close after them) behind everything queued before. The
+    /// task completes when the kernel has taken them; on loopback that is usually before this returns.
+    /// </summary>
+    public Task Enqueue(ReadOnlyMemory<byte> data, bool eof)
+    {
+        var write = new PendingWrite(data, eof);
+        lock (gate)
+        {
+            if (failure is not null)
+            {
+                return Task.FromException(failure);
+            }
+
+            queue.Enqueue(write);
+            Interlocked.Add(ref queuedBytes, data.Length);
+            if (draining)
+            {
+                return write.Done.Task;
+            }
+
+            draining = true;
+        }
+
+        _ = DrainAsync();
+        return write.Done.Task;
+    }
+
+    /// <summary>Completes when nothing waits to be written (or writing failed).</summary>
+    public Task Idle()
+    {
+        lock (gate)
+        {
+            if (!draining)
+            {
+                return Task.CompletedTask;
+            }
+
+            idle ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            return idle.Task;
+        }
+    }
+
+    /// <summary>Fails every write not yet taken by the kernel, and every later one, with <paramref name="reason"/>.</summary>
+    public void FailAll(Exception reason)
+    {
+        PendingWrite[] dropped;
+        lock (gate)
+        {
+            failure ??= reason;
+            dropped = queue.ToArray();
+            queue.Clear();
+        }
+
+        foreach (var write in dropped)
+        {
+            Interlocked.Add(ref queuedBytes, -(write.Data.Length - write.Written));
+            write.Done.TrySetException(Describe(write, reason));
+        }
+    }
+
+    private async Task DrainAsync()
+    {
+        while (true)
+        {
+            PendingWrite? write;
+            lock (gate)
+            {
+                if (failure is not null || !queue.TryPeek(out write))
+                {
+                    draining = false;
+                    idle?.TrySetResult();
+                    idle = null;
+                    return;
+                }
+            }
+
+            try
+            {
+                await WriteAsync(write).ConfigureAwait(false);
+                lock (gate)
+                {
+                    if (queue.TryPeek(out var head) && ReferenceEquals(head, write))
+                    {
+                        queue.Dequeue();
+                    }
+                }
+
+                write.Done.TrySetResult();
+            }
+            catch (Exception e)
+            {
+                FailAll(e);
+                broken(e);
+            }
+        }
+    }
+
+    private async Task WriteAsync(PendingWrite write)
+    {
+        while (write.Written < write.Data.Length)
+        {
+            var rest = write.Data[write.Written..];
+            int n;
+            if (keepsMessages)
+            {
+                n = await socket.SendAsync(rest, SocketFlags.None).ConfigureAwait(false);
+            }
+            else
+            {
+                // A non-blocking send says exactly how much the kernel took. When it takes nothing, a one-byte awaited
+                // send waits for room: it too either writes its byte or fails, so the count stays exact.
+                n = socket.Send(rest.Span, SocketFlags.None, out var error);
+                if (error == SocketError.WouldBlock)
+                {
+                    n = await socket.SendAsync(rest[..1], SocketFlags.None).ConfigureAwait(false);
+                }
+                else if (error != SocketError.Success)
+                {
+                    throw new SocketException((int)error);
+                }
+            }
+
+            write.Written += n;
+            Interlocked.Add(ref queuedBytes, -n);
+            written(n);
+        }
+
+        if (write.Eof)
+        {
+            socket.Shutdown(SocketShutdown.Send);
+        }
+    }
+
+    /// <summary>The error a failed write reports: what happened, and how much of it was written.</summary>
+    private NetProcException Describe(PendingWrite write, Exception reason)
+    {
+        if (reason is NetProcException closed)
+        {
+            return write.Written == 0
+                ? closed
+                : new NetProcException(
+                    closed.Error, $"{closed.Message} {write.Written:N0} of its {write.Data.Length:N0} bytes had been written.", closed.Target, closed);
+        }
+
+        string what = reason is SocketException s
+            ? s.SocketErrorCode switch
+            {
+                SocketError.ConnectionReset => "the peer reset the connection",
+                SocketError.Shutdown or SocketError.ConnectionAborted => "the connection is gone (the peer closed or reset it)",
+                _ => s.Message,
+            }
+            : reason.Message;
+        return new NetProcException(
+            NetProcError.SendFailed,
+            $"Process {processName()} could not send everything: {what} after {write.Written:N0} of {write.Data.Length:N0} bytes were written; the rest was not sent.",
+            processName(),
+            reason);
+    }
+
+    private sealed class PendingWrite
+    {
+        public PendingWrite(ReadOnlyMemory<byte> data, bool eof)
+        {
+            Data = data;
+            Eof = eof;
+        }
+
+        public ReadOnlyMemory<byte> Data { get; }
+
+        public bool Eof { get; }
+
+        /// <summary>Bytes the kernel has taken; only the draining thread changes it.</summary>
+        public int Written { get; set; }
+
+        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}
