@@ -7,7 +7,8 @@
     connection's input in its Plist, answers with Send-NetworkProcess, and (HTTP/1.0 without keep-alive, file downloads)
     Remove-NetworkProcess after the response; a Wait-NetworkProcess loop drives it. The baselines are raw .NET servers
     answering the same bytes (C# in bench/BenchInteropPeers.cs: async accept loops, an orderly close), on the thread
-    pool of this process, loaded by the same peer in the same run.
+    pool of this process, loaded by the same peer in the same run. Before its figures, each server is warmed up by the
+    same peers (5 s per protocol, -Quick 1 s; one download for curl).
       HTTP    ab -n N -c 8 (a new connection per request; the server closes it), ab -k (keep-alive: the server keeps
               the connection and sends Content-Length), wrk -t 2 -c 8 for a few seconds (HTTP/1.1 keep-alive).
               Reported: requests/s, failed requests, non-2xx responses, "Connection reset by peer" seen by the peer.
@@ -43,6 +44,9 @@ $fileMiB = if ($Quick) { 16 } else { 64 }
 $sequentialDownloads = if ($Quick) { 2 } else { 3 }
 $parallelDownloads = 4
 $backlog = 128
+# Each server is warmed up this long per protocol first: JIT tiering of NetProc's paths and PowerShell's compiling of the
+# filter take tens of thousands of requests (without it the first ab run is half as fast as the fifth).
+$warmupSeconds = if ($Quick) { 1 } else { 5 }
 $body = "Hello from the interop benchmark`n"
 $serverScript = Join-Path $PSScriptRoot 'Interop-NetProcServer.ps1'
 $pwsh = @(Get-PwshCommand)
@@ -185,6 +189,14 @@ function Measure-Both($Servers, [scriptblock] $Measure) {
     $result
 }
 
+# Runs each of $Runs (taking a port) against every server, round after round, until $warmupSeconds have passed.
+function Invoke-Warmup($Servers, [scriptblock[]] $Runs) {
+    foreach ($server in $Servers.Values) {
+        $clock = [System.Diagnostics.Stopwatch]::StartNew()
+        do { foreach ($run in $Runs) { $null = & $run $server.Port } } while ($clock.Elapsed.TotalSeconds -lt $warmupSeconds)
+    }
+}
+
 function Format-Ratio([double] $NetProc, [double] $Baseline) { if ($Baseline -gt 0) { Format-Num ($NetProc / $Baseline) 'N2' } else { '' } }
 
 function Get-MatchCount([string] $Text, [string] $Pattern) { ([regex]::Matches($Text, $Pattern)).Count }
@@ -252,8 +264,9 @@ function Measure-Http {
         $servers['raw C#'] = [NetProcBench.RawHttpServer]::new($backlog, $body)
         $workloads = [System.Collections.Generic.List[object]]::new()
         if ($haveAb) {
-            # Warm-up: JIT and the first connections stay out of the figures.
-            $null = Measure-Both $servers { param($port) Invoke-Peer @('ab', '-k', '-q', '-n', '500', '-c', "$concurrency", "http://127.0.0.1:$port/") }
+            Invoke-Warmup $servers @(
+                { param($port) Invoke-Peer @('ab', '-k', '-q', '-n', '2000', '-c', "$concurrency", "http://127.0.0.1:$port/") }
+                { param($port) Invoke-Peer @('ab', '-q', '-r', '-s', '2', '-n', '500', '-c', "$concurrency", "http://127.0.0.1:$port/") })
             $workloads.Add(@{ Label = "ab -n $abRequests -c $concurrency, a connection per request, server closes (req/s)"; Peer = 'ab'
                     Args = @('ab', '-r', '-v', '1', '-s', '10', '-n', "$abRequests", '-c', "$concurrency") })
             $workloads.Add(@{ Label = "ab -k -n $abRequests -c $concurrency, keep-alive (req/s)"; Peer = 'ab'
@@ -318,7 +331,9 @@ function Measure-Resp {
         $servers['raw C#'] = [NetProcBench.RawRespServer]::new($backlog)
         $checks = [ordered]@{}
         foreach ($name in $servers.Keys) { $checks[$name] = Test-RespAnswers $servers[$name].Port }
-        $null = Measure-Both $servers { param($port) Invoke-Peer @('redis-benchmark', '-p', "$port", '-t', 'ping,set,get', '-n', '1000', '-c', "$concurrency", '-q') }
+        Invoke-Warmup $servers @(
+            { param($port) Invoke-Peer @('redis-benchmark', '-p', "$port", '-t', 'ping,set,get', '-n', '2000', '-c', "$concurrency", '-q') }
+            { param($port) Invoke-Peer @('redis-benchmark', '-p', "$port", '-t', 'ping,set,get', '-n', '2000', '-c', "$concurrency", '-P', "$pipeline", '-q') })
         Write-Host ''
         Write-Host ("RESP: redis-benchmark -t ping,set,get -n {0} -c {1} -q, then with -P {2}; the baseline is a raw C# RESP responder (not redis-server)" -f `
                 $redisRequests, $concurrency, $pipeline)
@@ -416,6 +431,7 @@ function Measure-Curl {
         $expected = (Get-FileHash -Algorithm SHA256 -LiteralPath $source).Hash
         $servers['NetProc'] = Start-NetProcServer File $source
         $servers['raw C#'] = [NetProcBench.RawFileServer]::new($backlog, [IO.File]::ReadAllBytes($source))
+        $null = Measure-Both $servers { param($port) Measure-Downloads $port $expected 1 } # warm-up
         Write-Host ''
         Write-Host ("curl: a {0} MiB seeded random file (SHA-256 {1}...) over HTTP/1.0 with Content-Length; NetProc removes the" -f `
                 $fileMiB, $expected.Substring(0, 16))
