@@ -30,6 +30,7 @@ $benchmarks = @(
     'Bench-AcceptRate.ps1'
     'Bench-ServerScale.ps1'
     'Bench-DatagramRate.ps1'
+    'Bench-Interop.ps1'
 )
 
 function Get-PwshCommand {
