@@ -40,6 +40,15 @@ Describe 'Graceful close' {
             (Wait-TestDrain (Start-TestDrain -Socket $c.Peer)).End | Should -Be 'Fin'
         }
 
+        It 'a peer that keeps sending while the process is removed is not left hanging on a closed window' {
+            $c = New-TestConnection
+            $sending = [NetProcTestPeer]::SendChunksAsync($c.Peer, 100000, 64KB)
+            Wait-TestCondition { $c.Process.BytesReceived -gt 1MB } | Should -BeTrue
+            Remove-NetworkProcess -InputObject $c.Process
+            $sending.Wait(10000) | Should -BeTrue
+            $sending.Result | Should -BeLessThan 100000
+        }
+
         It '-Abort resets the connection at once' {
             $c = New-TestConnection
             Send-NetworkProcess -InputObject $c.Process -Data 'partial'
@@ -75,6 +84,43 @@ Describe 'Graceful close' {
             $seen = Wait-TestDrain $drain
             $seen.End | Should -Be 'Fin'
             $seen.Length | Should -Be $reply.Length
+        }
+    }
+
+    Context 'Linger and delivery' {
+        It 'Wait-NetworkProcess -Delivered is $false while the peer holds back, $true once it has taken everything' {
+            # A peer with a small receive buffer (set before it accepts, so the window is announced as small) that
+            # does not read yet: what does not fit stays unacknowledged in our send buffer.
+            $listener = New-TestListener
+            $listener.Server.ReceiveBufferSize = 64KB
+            $p = New-NetworkProcess -Name held -Service $listener.Port
+            $peer = Get-TestPeer -Listener $listener
+            Send-NetworkProcess -InputObject $p -Data (New-TestBytes -Size 384KB)
+            Wait-NetworkProcess -InputObject $p -Delivered -Timeout 0.2 | Should -BeFalse
+            $drain = Start-TestDrain -Socket $peer
+            Wait-NetworkProcess -InputObject $p -Delivered -Timeout 10 | Should -BeTrue
+            Remove-NetworkProcess -InputObject $p
+            (Wait-TestDrain $drain).Length | Should -Be 384KB
+        }
+
+        It 'a server gives its Linger to the connections it accepts; Set-NetworkProcess changes it' {
+            $server = New-NetworkProcess -Name srv -Server -Service 0 -Linger 2.5
+            $client = New-NetworkProcess -Name cli -Service $server.Service
+            Wait-TestCondition { Get-NetworkProcess 'srv <*' } | Should -BeTrue
+            (Get-NetworkProcess 'srv <*').Linger | Should -Be 2.5
+            $client.Linger | Should -Be ([NetProc.Engine.NetProcess]::DefaultLinger)
+            Set-NetworkProcess -InputObject $client -Linger 0.5
+            $client.Linger | Should -Be 0.5
+        }
+
+        It '-Linger on a datagram socket is IncompatibleParameters and changes nothing' {
+            $p = New-NetworkProcess -Name dg -Type Datagram -Service 0 -Server -Linger 1 -ErrorVariable err -ErrorAction SilentlyContinue
+            $p | Should -BeNullOrEmpty
+            $err[0].FullyQualifiedErrorId | Should -BeLike 'IncompatibleParameters,*'
+            $d = New-NetworkProcess -Name dg -Type Datagram -Service 0 -Server
+            Set-NetworkProcess -InputObject $d -Linger 1 -ErrorVariable err -ErrorAction SilentlyContinue
+            $err[0].FullyQualifiedErrorId | Should -BeLike 'IncompatibleParameters,*'
+            $d.Linger | Should -Be ([NetProc.Engine.NetProcess]::DefaultLinger)
         }
     }
 

@@ -9,7 +9,7 @@ Describe 'Faults' {
     AfterEach { Clear-NetworkProcesses; Clear-TestSockets }
 
     Context 'no callback after removal' {
-        It 'a client filter that removes its own process at its third chunk is never called again (<Rounds> rounds)' -TestCases @(@{ Rounds = 40 }) {
+        It 'a client filter that removes its own process at its third chunk is never called again (<Rounds> rounds)' -TestCases @(@{ Rounds = 60 }) {
             $late = 0
             for ($round = 0; $round -lt $Rounds; $round++) {
                 $state = @{ Calls = 0; Removed = $false; After = 0; Messages = [Collections.Generic.List[string]]::new() }
@@ -20,9 +20,10 @@ Describe 'Faults' {
                     }.GetNewClosure()
                     Sentinel = { param($p, $m) $state.Messages.Add($m) }.GetNewClosure()
                 }
-                $sending = [NetProcTestPeer]::SendChunksAsync($c.Peer, 20, 64, 1)
+                # A peer that keeps the reader busy (64 KiB writes) until the close stops it.
+                $sending = [NetProcTestPeer]::SendChunksAsync($c.Peer, 500, 64KB)
                 $null = Wait-TestCondition { $state.Removed } -Timeout 5
-                $null = $sending.Wait(5000)
+                $sending.Wait(5000) | Should -BeTrue
                 $null = Wait-NetworkProcess -Timeout 0.05
                 $late += $state.After
                 $state.Messages | Should -Be @("deleted`n")
@@ -36,11 +37,11 @@ Describe 'Faults' {
             for ($round = 0; $round -lt $Rounds; $round++) {
                 $state = @{ Calls = 0; Removed = $false; After = 0 }
                 $c = New-TestConnection -Options @{ Filter = { param($p, $d) if ($state.Removed) { $state.After++ }; $state.Calls++ }.GetNewClosure() }
-                $sending = [NetProcTestPeer]::SendChunksAsync($c.Peer, 20, 64, 1)
+                $sending = [NetProcTestPeer]::SendChunksAsync($c.Peer, 500, 64KB)
                 $null = Wait-TestCondition { $state.Calls -ge 2 } -Timeout 5
                 Remove-NetworkProcess -InputObject $c.Process
                 $state.Removed = $true
-                $null = $sending.Wait(5000)
+                $sending.Wait(5000) | Should -BeTrue
                 $null = Wait-NetworkProcess -Timeout 0.05
                 $late += $state.After
                 Clear-TestSockets
@@ -57,10 +58,10 @@ Describe 'Faults' {
                 $client = [System.Net.Sockets.Socket]::new('InterNetwork', 'Stream', 'Tcp')
                 $script:TestSockets.Add($client)
                 $client.Connect('127.0.0.1', $server.Service)
-                [NetProcTestPeer]::SendChunksAsync($client, 50, 32)
+                [NetProcTestPeer]::SendChunksAsync($client, 50, 64KB)
             }
             Wait-TestCondition { $calls.Count -ge 100 -and -not (Get-NetworkProcess 'srv <*') } -Timeout 20 | Should -BeTrue
-            $null = [System.Threading.Tasks.Task]::WaitAll([System.Threading.Tasks.Task[]] @($sending), 10000)
+            [System.Threading.Tasks.Task]::WaitAll([System.Threading.Tasks.Task[]] @($sending), 10000) | Should -BeTrue
             $null = Wait-NetworkProcess -Timeout 0.1
             @($calls.Values | Where-Object { $_ -ne 1 }).Count | Should -Be 0
         }

@@ -10,9 +10,6 @@ public sealed class StreamProcess : NetworkProcess
     private const int ReaderStackSize = 256 * 1024;
     private const int PullPatienceMs = 10;
 
-    // How long a closing socket waits for its reader to notice the close before it closes anyway.
-    private const int ReaderStopPatienceMs = 1000;
-
     // Reads that a close discards at most before the socket closes: a peer that keeps sending gets its reset then.
     private const int MaxDiscardReads = 64;
 
@@ -313,6 +310,14 @@ public sealed class StreamProcess : NetworkProcess
             return;
         }
 
+        if (readerStopped.Task.IsCompleted && sender!.Idle().IsCompleted)
+        {
+            // The peer ended (or broke) the connection and nothing waits to be written: a plain close is a FIN after
+            // whatever the kernel still holds, and no input can come to turn it into a reset.
+            SocketCloser.Close(sock);
+            return;
+        }
+
         ThreadPool.UnsafeQueueUserWorkItem(static process => _ = process.CloseGracefullyAsync(), this, preferLocal: false);
     }
 
@@ -353,9 +358,10 @@ public sealed class StreamProcess : NetworkProcess
                 return;
             }
 
+            // Not shutdown(SHUT_RD) to stop the reader: Linux then stops announcing a reopened window, and a peer
+            // still sending would hang on a zero window. Disposing wakes a reader still waiting, and after our own
+            // shutdown(SHUT_WR) .NET closes without a reset.
             stopReading = true;
-            ShutdownQuietly(sock, SocketShutdown.Receive);
-            await Within(readerStopped.Task, Environment.TickCount64 + ReaderStopPatienceMs).ConfigureAwait(false);
             DiscardInput(sock);
             sock.Dispose();
         }
