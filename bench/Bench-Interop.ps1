@@ -33,7 +33,7 @@ param(
 )
 . (Join-Path $PSScriptRoot 'BenchCommon.ps1')
 $ModulePath = (Resolve-Path $ModulePath).Path
-if (-not ('NetProcBench.RawHttpServer' -as [type])) { Add-Type -Path (Join-Path $PSScriptRoot 'BenchInteropPeers.cs') }
+if (-not ('NetProcBench.RawHttpServer' -as [type])) { Add-Type -Path (Join-Path $PSScriptRoot 'BenchServerPeers.cs'), (Join-Path $PSScriptRoot 'BenchInteropPeers.cs') }
 
 $abRequests = if ($Quick) { 1000 } else { 5000 }
 $concurrency = 8

@@ -88,29 +88,7 @@ namespace NetProcBench
             return -1;
         }
 
-        private async Task AcceptLoop()
-        {
-            while (true)
-            {
-                Socket s;
-                try
-                {
-                    s = await listener.AcceptAsync().ConfigureAwait(false);
-                }
-                catch (ObjectDisposedException)
-                {
-                    return;
-                }
-                catch (SocketException)
-                {
-                    await Task.Delay(10).ConfigureAwait(false);
-                    continue;
-                }
-
-                s.NoDelay = true; // as NetProc does for every accepted TCP socket
-                _ = Run(s);
-            }
-        }
+        private Task AcceptLoop() => RawAccept.EachAsync(listener, s => _ = Run(s));
 
         private async Task Run(Socket socket)
         {

@@ -494,35 +494,16 @@ namespace NetProcBench
             });
         }
 
-        private static async Task AcceptLoop(Socket listener)
+        private static Task AcceptLoop(Socket listener) => RawAccept.EachAsync(listener, s =>
         {
-            while (true)
+            lock (Held)
             {
-                Socket s;
-                try
-                {
-                    s = await listener.AcceptAsync().ConfigureAwait(false);
-                }
-                catch (ObjectDisposedException)
-                {
-                    return;
-                }
-                catch (SocketException)
-                {
-                    await Task.Delay(10).ConfigureAwait(false);
-                    continue;
-                }
-
-                s.NoDelay = true;
-                lock (Held)
-                {
-                    Held.Add(s);
-                }
-
-                Interlocked.Increment(ref accepted);
-                _ = Echo(s);
+                Held.Add(s);
             }
-        }
+
+            Interlocked.Increment(ref accepted);
+            _ = Echo(s);
+        });
 
         private static async Task Echo(Socket s)
         {
@@ -713,6 +694,34 @@ namespace NetProcBench
             }
 
             return -1;
+        }
+    }
+
+    /// <summary>The raw baselines' accept loop: every accepted socket (with NoDelay, as NetProc sets it) to a handler.</summary>
+    public static class RawAccept
+    {
+        public static async Task EachAsync(Socket listener, Action<Socket> accepted)
+        {
+            while (true)
+            {
+                Socket s;
+                try
+                {
+                    s = await listener.AcceptAsync().ConfigureAwait(false);
+                }
+                catch (ObjectDisposedException)
+                {
+                    return;
+                }
+                catch (SocketException)
+                {
+                    await Task.Delay(10).ConfigureAwait(false);
+                    continue;
+                }
+
+                s.NoDelay = true;
+                accepted(s);
+            }
         }
     }
 }

@@ -68,6 +68,7 @@ Describe 'Graceful close' {
             Remove-NetworkProcess -InputObject $p
             $seen = Wait-TestDrain (Start-TestDrain -Socket $peer -StartDelay 1.5)
             $seen.End | Should -Be 'Reset'
+            $p.LastError.Message | Should -Match 'linger time \(0.3 s\)'
         }
 
         It 'a server connection that sends its reply and removes itself in its filter: the client reads it all, then a normal close' {
@@ -181,26 +182,17 @@ Describe 'Graceful close' {
     }
 
     Context 'closes NetProc makes by itself' {
-        It 'closing the runspace delivers what was sent, then a normal close' {
+        It '<How> delivers what was sent, then a normal close' -TestCases @(
+            @{ How = 'closing the runspace'; Teardown = 'Close' }, @{ How = 'Remove-Module'; Teardown = 'RemoveModule' }
+        ) {
             $listener = New-TestListener
             $ps = New-TestRunspace
             try {
-                $null = Invoke-InTestRunspace $ps 'param($port) $p = New-NetworkProcess -Name up -Service $port; Send-NetworkProcess -InputObject $p -Data ([byte[]]::new(1MB))' @($listener.Port)
+                $script = 'param($port) $p = New-NetworkProcess -Name up -Service $port; Send-NetworkProcess -InputObject $p -Data ([byte[]]::new(1MB))'
+                if ($Teardown -eq 'RemoveModule') { $script += '; Remove-Module NetProc' }
+                $null = Invoke-InTestRunspace $ps $script @($listener.Port)
                 $peer = Get-TestPeer -Listener $listener
-            } finally {
-                $ps.Runspace.Close(); $ps.Dispose()
-            }
-            $seen = Wait-TestDrain (Start-TestDrain -Socket $peer)
-            $seen.End | Should -Be 'Fin'
-            $seen.Length | Should -Be 1MB
-        }
-
-        It 'Remove-Module delivers what was sent, then a normal close' {
-            $listener = New-TestListener
-            $ps = New-TestRunspace
-            try {
-                $null = Invoke-InTestRunspace $ps 'param($port) $p = New-NetworkProcess -Name up -Service $port; Send-NetworkProcess -InputObject $p -Data ([byte[]]::new(1MB)); Remove-Module NetProc' @($listener.Port)
-                $peer = Get-TestPeer -Listener $listener
+                if ($Teardown -eq 'Close') { $ps.Runspace.Close() }
                 $seen = Wait-TestDrain (Start-TestDrain -Socket $peer)
                 $seen.End | Should -Be 'Fin'
                 $seen.Length | Should -Be 1MB

@@ -337,7 +337,7 @@ public sealed class StreamProcess : NetworkProcess
     private async Task CloseGracefullyAsync()
     {
         var sock = socket!;
-        long deadline = Environment.TickCount64 + (long)Math.Min(Linger * 1000, int.MaxValue);
+        var deadline = Timeouts.DeadlineAfter(Linger);
         if (Interlocked.CompareExchange(ref readerState, ReaderDone, ReaderNotStarted) == ReaderNotStarted)
         {
             readerStopped.TrySetResult();
@@ -345,16 +345,14 @@ public sealed class StreamProcess : NetworkProcess
 
         try
         {
-            if (!await Within(sender!.Idle(), deadline).ConfigureAwait(false))
+            if (!await Within(sender!.Idle(), deadline).ConfigureAwait(false) || !await PeerTookEverything(sock, deadline).ConfigureAwait(false))
             {
-                Abort(sock, $"Process {Name} closed before the peer took everything sent within its linger time ({Linger} s); the connection was reset.");
-                return;
-            }
-
-            ShutdownQuietly(sock, SocketShutdown.Send);
-            if (!await PeerTookEverything(sock, deadline).ConfigureAwait(false))
-            {
-                Abort(sock, $"Process {Name} closed before the peer acknowledged everything sent within its linger time ({Linger} s); the connection was reset.");
+                // Told to a Send still waiting, and kept where a script holding the process can see it.
+                LastError = new NetProcException(
+                    NetProcError.SendFailed,
+                    $"Process {Name} closed, and its peer did not take everything sent within its linger time ({Linger} s): the connection was reset.",
+                    this);
+                Abort(sock, LastError.Message);
                 return;
             }
 
@@ -373,11 +371,13 @@ public sealed class StreamProcess : NetworkProcess
     }
 
     /// <summary>
-    /// Whether the peer acknowledged every byte and the FIN before the deadline, or ended its own side (its FIN came,
-    /// so nothing more will arrive to provoke a reset). Only Linux tells; elsewhere the kernel finishes after close.
+    /// Sends the FIN, then whether the peer acknowledged every byte and the FIN before the deadline, or ended its own
+    /// side (its FIN came, so nothing more will arrive to provoke a reset). Only Linux tells; elsewhere the kernel
+    /// finishes after close.
     /// </summary>
-    private async Task<bool> PeerTookEverything(Socket sock, long deadline)
+    private async Task<bool> PeerTookEverything(Socket sock, DateTime deadline)
     {
+        ShutdownQuietly(sock, SocketShutdown.Send);
         if (sock.ProtocolType != ProtocolType.Tcp || !SocketQueues.CanTell)
         {
             return true;
@@ -390,17 +390,17 @@ public sealed class StreamProcess : NetworkProcess
                 return true;
             }
 
-            long left = deadline - Environment.TickCount64;
-            if (left <= 0)
+            if (Timeouts.HasPassed(deadline))
             {
                 return false;
             }
 
-            await Task.WhenAny(readerStopped.Task, Task.Delay((int)Math.Min(pause, left))).ConfigureAwait(false);
+            var nap = TimeSpan.FromMilliseconds(pause);
+            await Within(readerStopped.Task, DateTime.UtcNow + (nap < Timeouts.Left(deadline) ? nap : Timeouts.Left(deadline))).ConfigureAwait(false);
         }
     }
 
-    /// <summary>Resets the connection at once, failing what was not yet written.</summary>
+    /// <summary>Resets the connection at once, failing what was not yet written with <paramref name="reason"/>.</summary>
     private void Abort(Socket sock, string reason)
     {
         sender?.FailAll(new NetProcException(NetProcError.SendFailed, reason, this));
@@ -417,12 +417,16 @@ public sealed class StreamProcess : NetworkProcess
         SocketCloser.Close(sock);
     }
 
-    private static async Task<bool> Within(Task task, long deadline)
+    /// <summary>Whether <paramref name="task"/> completes before <paramref name="deadline"/>.</summary>
+    private static async Task<bool> Within(Task task, DateTime deadline)
     {
-        long left = deadline - Environment.TickCount64;
-        if (!task.IsCompleted && left > 0)
+        try
         {
-            await Task.WhenAny(task, Task.Delay((int)Math.Min(left, int.MaxValue))).ConfigureAwait(false);
+            await task.WaitAsync(Timeouts.LeftForWait(deadline)).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // Not in time.
         }
 
         return task.IsCompleted;
