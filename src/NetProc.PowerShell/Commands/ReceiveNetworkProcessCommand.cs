@@ -12,6 +12,9 @@ namespace NetProc.Commands;
 [OutputType(typeof(string), typeof(byte[]), typeof(ReceivedData))]
 public sealed class ReceiveNetworkProcessCommand : ProcessSelectionCmdlet
 {
+    /// <summary>A -Stream read shows progress once it has run this long.</summary>
+    private static readonly TimeSpan StreamProgressDelay = TimeSpan.FromSeconds(1);
+
     [Parameter]
     public SwitchParameter Wait { get; set; }
 
@@ -56,6 +59,7 @@ public sealed class ReceiveNetworkProcessCommand : ProcessSelectionCmdlet
 
     protected override void ProcessRecord()
     {
+        using var delivery = VerboseDelivery();
         var processes = SelectProcesses();
         if (processes.Count == 0)
         {
@@ -68,6 +72,8 @@ public sealed class ReceiveNetworkProcessCommand : ProcessSelectionCmdlet
         }
 
         var deadline = Timeouts.DeadlineAfter(Timeout);
+        var progress = Stream ? new TransferProgress(this, $"Receiving from {string.Join(", ", processes.Select(p => p.Name))}", "received", null, StreamProgressDelay) : null;
+        long received = 0;
         do
         {
             if (Wait || Stream || Timeout is not null)
@@ -83,11 +89,21 @@ public sealed class ReceiveNetworkProcessCommand : ProcessSelectionCmdlet
             foreach (var process in processes)
             {
                 process.OutputSeen = process.OutputCount;
+                long before = process.Output.Length;
                 Drain(process);
+                received += before - process.Output.Length;
+                if (VerboseWanted)
+                {
+                    WriteVerbose($"Read {before - process.Output.Length:N0} bytes of {process.Name}'s output; {process.Status}.");
+                }
+
                 Session.ForgetIfDone(process);
             }
+
+            progress?.Report(received);
         }
         while (Stream && processes.Any(p => p.IsLive || HasUnread(p)) && DateTime.UtcNow < deadline);
+        progress?.Complete();
     }
 
     private bool HasUnread(NetProcess process) =>
