@@ -12,12 +12,15 @@ BeforeAll {
     $script:TempRoot = Join-Path ([IO.Path]::GetTempPath()) "netproc-package-$([guid]::NewGuid().ToString('N').Substring(0, 12))"
     $repository = New-Item -ItemType Directory (Join-Path $TempRoot 'repository')
     Copy-Item $package $repository
-    $testHome = Join-Path $TempRoot 'home'
+    $script:TestHome = Join-Path $TempRoot 'home'
+    # .NET gives an empty LocalApplicationData for a folder that does not exist, and PSResourceGet would then keep its
+    # repository list in the working directory: the folders exist, and the children work in the temporary home.
+    foreach ($folder in '.local/share', '.config', '.cache') { New-Item -ItemType Directory (Join-Path $TestHome $folder) | Out-Null }
     $script:ChildEnvironment = @{
-        HOME                 = $testHome
-        XDG_DATA_HOME        = Join-Path $testHome '.local/share'
-        XDG_CONFIG_HOME      = Join-Path $testHome '.config'
-        XDG_CACHE_HOME       = Join-Path $testHome '.cache'
+        HOME                 = $TestHome
+        XDG_DATA_HOME        = Join-Path $TestHome '.local/share'
+        XDG_CONFIG_HOME      = Join-Path $TestHome '.config'
+        XDG_CACHE_HOME       = Join-Path $TestHome '.cache'
         NETPROC_TEST_REPO    = $repository.FullName
         NETPROC_TEST_VERSION = $Version
     }
@@ -26,6 +29,7 @@ BeforeAll {
     # last output line holds; throws with the child's errors when it fails or outlives $Timeout seconds.
     function Invoke-TestChild([string] $Script, [hashtable] $Environment = @{}, [double] $Timeout = 60) {
         $info = [Diagnostics.ProcessStartInfo]::new([Environment]::ProcessPath)
+        $info.WorkingDirectory = $ChildEnvironment.HOME
         # A pwsh run as a dotnet tool is 'dotnet pwsh.dll'.
         if ([IO.Path]::GetFileNameWithoutExtension($info.FileName) -eq 'dotnet') { $info.ArgumentList.Add((Join-Path $PSHOME 'pwsh.dll')) }
         foreach ($argument in '-NoProfile', '-NonInteractive', '-Command', $Script) { $info.ArgumentList.Add($argument) }
@@ -87,7 +91,9 @@ Describe 'The NetProc package' {
     It 'installs with Install-PSResource from a local repository into the temporary home' {
         $Installed.Version | Should -Be $Version
         $Installed.Repository | Should -Be 'NetProcTest'
-        $Installed.ModuleBase | Should -BeLike "$TempRoot/*"
+        $Installed.ModuleBase | Should -BeLike "$TestHome/*"
+        # The registration was kept in the temporary home, not in the user's profile (nor the working directory).
+        Join-Path $TestHome '.local/share/PSResourceGet/PSResourceRepository.xml' | Should -Exist
         Join-Path $Installed.ModuleBase 'NetProc.PowerShell.dll' | Should -Exist
         Join-Path $Installed.ModuleBase 'LICENSE' | Should -Exist
     }
