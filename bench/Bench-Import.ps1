@@ -90,7 +90,6 @@ try {
     $pairedRatios = @(0..($rounds - 1) | ForEach-Object { $times['NetProc'][$_] / $times['ThreadJob'][$_] } | Sort-Object)
     $ratio = Get-Median $pairedRatios
     Write-Host ("NetProc / ThreadJob per round, sorted: {0}; median {1}" -f (($pairedRatios | ForEach-Object { Format-Num $_ 'N2' }) -join ', '), (Format-Num $ratio 'N2'))
-    $formatShare = $median['NetProc'] - $median['NetProc, no format']
     Add-BenchResult '9 Import-Module, fresh pwsh after PSReadLine (ms)' (Format-Num $median['NetProc'] 'N1') `
         "$(Format-Num $median['ThreadJob'] 'N1') ThreadJob" (Format-Num $ratio 'N2') '<= 2' ($ratio -le 2) `
         ("median of $rounds interleaved rounds (fastest: {0} vs {1} ms); without its format file NetProc takes {2} ms" -f
