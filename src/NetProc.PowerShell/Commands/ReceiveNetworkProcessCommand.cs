@@ -12,6 +12,11 @@ namespace NetProc.Commands;
 [OutputType(typeof(string), typeof(byte[]), typeof(ReceivedData))]
 public sealed class ReceiveNetworkProcessCommand : ProcessSelectionCmdlet
 {
+    /// <summary>
+    /// Waits first until a selected process has output or has closed (Emacs <c>accept-process-output</c>, then
+    /// reading the buffer), up to -Timeout; filters and sentinels run meanwhile. Without it, only what is there now
+    /// is read.
+    /// </summary>
     [Parameter]
     public SwitchParameter Wait { get; set; }
 
@@ -28,6 +33,7 @@ public sealed class ReceiveNetworkProcessCommand : ProcessSelectionCmdlet
     [ValidateRange(0, double.MaxValue)]
     public double? Timeout { get; set; }
 
+    /// <summary>Gives the raw bytes of each chunk as one byte[] instead of text, whatever the process's encoding.</summary>
     [Parameter]
     public SwitchParameter AsByteStream { get; set; }
 

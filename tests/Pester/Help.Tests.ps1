@@ -1,0 +1,63 @@
+# The cmdlet help users read with Get-Help: complete for every exported cmdlet, and its examples run as written.
+
+BeforeDiscovery {
+    Import-Module $env:NETPROC_MODULE -Force
+    $cmdlets = @((Get-Module NetProc).ExportedCmdlets.Keys | Sort-Object | ForEach-Object { @{ Name = $_ } })
+    $examples = @(foreach ($cmdlet in $cmdlets.Name) {
+            $number = 0
+            foreach ($example in @((Get-Help $cmdlet -Examples).examples.example)) {
+                $number++
+                @{ Cmdlet = $cmdlet; Number = $number; Code = $example.code }
+            }
+        })
+}
+
+BeforeAll {
+    . $PSScriptRoot/TestHelpers.ps1
+    $script:commonParameters = [System.Management.Automation.PSCmdlet]::CommonParameters +
+        [System.Management.Automation.PSCmdlet]::OptionalCommonParameters
+}
+
+Describe 'Cmdlet help' {
+    It 'describes every parameter of every exported cmdlet' {
+        $cmdletNames = (Get-Module NetProc).ExportedCmdlets.Keys
+        $cmdletNames.Count | Should -Be 11
+        $undescribed = foreach ($name in $cmdletNames) {
+            $help = Get-Help $name -Full
+            foreach ($parameter in (Get-Command $name).Parameters.Keys | Where-Object { $_ -notin $commonParameters }) {
+                $entry = @($help.parameters.parameter) | Where-Object name -EQ $parameter
+                if (-not ($entry.description.Text -join '').Trim()) { "$name -$parameter" }
+            }
+        }
+        $undescribed | Should -BeNullOrEmpty -Because 'every parameter needs a /// comment on its property'
+    }
+
+    It '<Name> has a synopsis, a description, inputs, outputs, links and at least two examples' -ForEach $cmdlets {
+        $help = Get-Help $Name -Full
+        # Without a help file, Get-Help makes the synopsis from the syntax, which starts with the cmdlet's name.
+        $help.Synopsis | Should -Not -Match "^\s*$Name\b"
+        ($help.description.Text -join '').Length | Should -BeGreaterThan 100
+        @($help.inputTypes.inputType).Count | Should -BeGreaterThan 0
+        @($help.returnValues.returnValue).Count | Should -BeGreaterThan 0
+        @($help.relatedLinks.navigationLink.linkText) | Should -Contain 'about_NetProc'
+        @($help.relatedLinks.navigationLink.linkText) -like 'Emacs: *' | Should -Not -BeNullOrEmpty
+        @($help.examples.example).Count | Should -BeGreaterOrEqual 2
+        foreach ($example in $help.examples.example) {
+            ($example.remarks.Text -join '').Trim() | Should -Not -BeNullOrEmpty
+        }
+    }
+
+    Context 'examples' {
+        AfterEach {
+            Clear-NetworkProcesses
+        }
+
+        It '<Cmdlet> example <Number> runs as written, without errors or warnings, and cleans up' -ForEach $examples {
+            $example = [scriptblock]::Create($Code)
+            # Errors stop the example and fail the test; warnings (a callback that threw, say) are collected.
+            $streams = & { $ErrorActionPreference = 'Stop'; & $example } 3>&1 6>&1
+            @($streams | Where-Object { $_ -is [System.Management.Automation.WarningRecord] }) | Should -BeNullOrEmpty
+            @(Get-NetworkProcess) | Should -BeNullOrEmpty -Because 'each example removes what it created'
+        }
+    }
+}
