@@ -19,7 +19,7 @@ For servers, datagrams, unix sockets, filters or sentinels at creation, use New-
             Code    = @'
 $web = New-NetworkProcess -Name web -Server -Service 0 -Filter {
     param($Process, $Data)
-    Send-NetworkProcess $Process "HTTP/1.0 200 OK`r`nContent-Length: 2`r`n`r`nhi"
+    Send-NetworkProcess $Process "HTTP/1.0 200 OK`r`nContent-Length: 4`r`n`r`nhi`r`n"
 }
 $page = Open-NetworkStream page $null 127.0.0.1 $web.Service
 Send-NetworkProcess $page "GET / HTTP/1.0`r`nHost: localhost`r`n`r`n"
@@ -27,7 +27,7 @@ Receive-NetworkProcess $page -Wait -Line -Timeout 5
 Remove-NetworkProcess page, web*
 '@
             Remarks = @'
-$web stands in for a web server on loopback (for a real one: Open-NetworkStream page $null example.org http). The positional arguments are name, buffer ($null: the process keeps its output), host and service. The response prints line by line: "HTTP/1.0 200 OK", "Content-Length: 2", "", "hi".
+$web stands in for a web server on loopback (for a real one: Open-NetworkStream page $null example.org http). The positional arguments are name, buffer ($null: the process keeps its output), host and service. The response prints line by line: "HTTP/1.0 200 OK", "Content-Length: 4", "", "hi". With -Line a last line without its newline is held back until it ends or the connection closes.
 '@
         }
         @{

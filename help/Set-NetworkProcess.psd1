@@ -43,11 +43,12 @@ $client = New-NetworkProcess -Name client -Service $server.Service
 Set-NetworkProcess client -Encoding latin1 -Linger 5 -PassThru -Sentinel {
     param($Process, $Message)
     Write-Host "$($Process.Name): $($Message.Trim())"
-} | Select-Object Name, Encoding, Linger
+} | Select-Object Name, Linger
+$client.Encoding.WebName
 Remove-NetworkProcess client, legacy*
 '@
             Remarks = @'
-Text is now sent and read as Latin-1, and a close tries for at most 5 seconds to deliver what was sent before it resets the connection. Removing the client prints "client: deleted".
+Text is now sent and read as Latin-1 ($client.Encoding.WebName prints "iso-8859-1"), and a close tries for at most 5 seconds to deliver what was sent before it resets the connection. Removing the client prints "client: deleted".
 '@
         }
         @{
