@@ -1,5 +1,6 @@
 # Help text for Get-NetworkProcess; parameter descriptions are the /// comments in the .cs files.
-# Examples run as written in tests/Pester/Help.Tests.ps1, on loopback: keep them self-contained.
+# Examples run as written in tests/Pester/Help.Tests.ps1, on loopback: keep them self-contained. An example's
+# Output (not shown by Get-Help) lists what it writes, output and host lines, as -like patterns; the test checks it.
 @{
     Synopsis    = 'Lists the network processes of the session, all or selected (Emacs process-list, get-process).'
     Description = @'

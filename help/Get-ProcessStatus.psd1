@@ -1,5 +1,6 @@
 # Help text for Get-ProcessStatus; parameter descriptions are the /// comments in the .cs files.
-# Examples run as written in tests/Pester/Help.Tests.ps1, on loopback: keep them self-contained.
+# Examples run as written in tests/Pester/Help.Tests.ps1, on loopback: keep them self-contained. An example's
+# Output (not shown by Get-Help) lists what it writes, output and host lines, as -like patterns; the test checks it.
 @{
     Synopsis    = 'Gets the status of network processes (Emacs process-status).'
     Description = @'
@@ -28,6 +29,7 @@ Remove-NetworkProcess client, echo*
             Remarks = @'
 Prints Listen for the server and Open for the connected client.
 '@
+            Output  = @('Listen', 'Open')
         }
         @{
             Title   = 'See that the peer closed the connection'
@@ -42,6 +44,7 @@ Remove-NetworkProcess once
             Remarks = @'
 $once plays a server that hangs up after the first message. Receive-NetworkProcess -Wait returns when the client closes; the closed client, its output read, has left the list, and Get-ProcessStatus on the object still prints Closed (its sentinel, had it one, would have heard "connection broken by remote peer").
 '@
+            Output  = @('Closed')
         }
     )
     Links       = @('about_NetProc', 'Emacs: process-status', 'Get-NetworkProcess')

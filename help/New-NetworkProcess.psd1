@@ -1,5 +1,6 @@
 # Help text for New-NetworkProcess; parameter descriptions are the /// comments in its .cs file.
-# Examples run as written in tests/Pester/Help.Tests.ps1, on loopback: keep them self-contained.
+# Examples run as written in tests/Pester/Help.Tests.ps1, on loopback: keep them self-contained. An example's
+# Output (not shown by Get-Help) lists what it writes, output and host lines, as -like patterns; the test checks it.
 @{
     Synopsis    = 'Opens a network connection or starts a server, as a process object in the session (Emacs make-network-process).'
     Description = @'
@@ -33,6 +34,7 @@ Remove-NetworkProcess client, echo*
             Remarks = @'
 The server listens on a port the kernel chose ($server.Service) and its filter sends every chunk back to the connection it came from. The client, with no -Host, connects to loopback; Receive-NetworkProcess waits for the echo and prints "hello". Remove-NetworkProcess closes the client, the server and its connection ("echo <127.0.0.1:PORT>") gracefully.
 '@
+            Output  = @('hello')
         }
         @{
             Title   = 'Connect in the background and hear about it in a sentinel'
@@ -51,6 +53,7 @@ Remove-NetworkProcess guest, greeter*
             Remarks = @'
 -NoWait returns at once with status Connect; the client's sentinel prints "guest: open" when the connect completes (or "failed with code 110" if it outlived -Timeout). The server's sentinel is inherited by each connection, which hears "open from 127.0.0.1" and greets its client; the client reads "welcome". Removing the client prints "guest: deleted".
 '@
+            Output  = @('guest: open', 'welcome', 'guest: deleted')
         }
         @{
             Title   = 'UDP: a datagram server and a client'

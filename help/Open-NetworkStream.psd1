@@ -1,5 +1,6 @@
 # Help text for Open-NetworkStream; parameter descriptions are the /// comments in its .cs file.
-# Examples run as written in tests/Pester/Help.Tests.ps1, on loopback: keep them self-contained.
+# Examples run as written in tests/Pester/Help.Tests.ps1, on loopback: keep them self-contained. An example's
+# Output (not shown by Get-Help) lists what it writes, output and host lines, as -like patterns; the test checks it.
 @{
     Synopsis    = 'Opens a TCP connection, with arguments in the order of Emacs open-network-stream.'
     Description = @'
@@ -29,6 +30,7 @@ Remove-NetworkProcess page, web*
             Remarks = @'
 $web stands in for a web server on loopback (for a real one: Open-NetworkStream page $null example.org http). The positional arguments are name, buffer ($null: the process keeps its output), host and service. The response prints line by line: "HTTP/1.0 200 OK", "Content-Length: 4", "", "hi". With -Line a last line without its newline is held back until it ends or the connection closes.
 '@
+            Output  = @('HTTP/1.0 200 OK', 'Content-Length: 4', '', 'hi')
         }
         @{
             Title   = 'Named parameters, a named buffer, an encoding and a connect timeout'
@@ -44,6 +46,7 @@ Remove-NetworkProcess clock, daytime*
             Remarks = @'
 $daytime plays a daytime server (RFC 867) that writes the time to every client. The client's output goes to the buffer "clocks", decoded as ASCII; a connect that takes longer than 5 seconds would fail with ConnectTimeout and leave nothing behind.
 '@
+            Output  = @('????-??-??T??:??:??*')
         }
     )
     Links       = @('about_NetProc', 'Emacs: open-network-stream', 'New-NetworkProcess', 'Receive-NetworkProcess')

@@ -1,5 +1,6 @@
 # Help text for Receive-NetworkProcess; parameter descriptions are the /// comments in the .cs files.
-# Examples run as written in tests/Pester/Help.Tests.ps1, on loopback: keep them self-contained.
+# Examples run as written in tests/Pester/Help.Tests.ps1, on loopback: keep them self-contained. An example's
+# Output (not shown by Get-Help) lists what it writes, output and host lines, as -like patterns; the test checks it.
 @{
     Synopsis    = 'Reads and empties the output buffer of network processes.'
     Description = @'
@@ -33,6 +34,7 @@ Remove-NetworkProcess client, echo*
             Remarks = @'
 $echo plays an echo server. The first Receive-NetworkProcess waits up to 5 seconds and prints "one" and "two" (without their CR LF and LF). The second one waits for nothing and returns what came since, as byte[] chunks: here nothing.
 '@
+            Output  = @('one', 'two')
         }
         @{
             Title   = 'Stream lines until the peer closes'
@@ -51,6 +53,7 @@ Remove-NetworkProcess lines
             Remarks = @'
 $lines plays a server that sends three lines to each client and hangs up; its close is graceful, so all three arrive. -Stream writes each line down the pipeline as it comes and ends when the reader has closed and all its output was read ("got one", "got two", "got three"). The closed reader then leaves the list; only the server is left to remove.
 '@
+            Output  = @('got one', 'got two', 'got three')
         }
     )
     Links       = @('about_NetProc', 'Emacs: accept-process-output', 'Emacs: process-buffer', 'Wait-NetworkProcess', 'Send-NetworkProcess')

@@ -1,5 +1,6 @@
 # Help text for Remove-NetworkProcess; parameter descriptions are the /// comments in the .cs files.
-# Examples run as written in tests/Pester/Help.Tests.ps1, on loopback: keep them self-contained.
+# Examples run as written in tests/Pester/Help.Tests.ps1, on loopback: keep them self-contained. An example's
+# Output (not shown by Get-Help) lists what it writes, output and host lines, as -like patterns; the test checks it.
 @{
     Synopsis    = 'Closes network processes and removes them from the session (Emacs delete-process).'
     Description = @'
@@ -33,6 +34,7 @@ Remove-NetworkProcess web
             Remarks = @'
 $web plays an HTTP/1.0 server that closes each connection right after its answer. The close waits for the answer to be written, so the client reads all of it (102,419 characters) and then sees the close; the closed client leaves the list once read. Only the server is left to remove.
 '@
+            Output  = @('102419')
         }
         @{
             Title   = 'Preview, then reset a connection at once'
@@ -46,6 +48,7 @@ Remove-NetworkProcess srv*
             Remarks = @'
 -WhatIf lists what would be closed. -Abort resets the client's connection (RST) instead of closing it gracefully: unsent and unread data is dropped, and the peer's sentinel would hear "connection broken by remote peer". The last line removes the server and what is left of its connection.
 '@
+            Output  = @()
         }
     )
     Links       = @('about_NetProc', 'Emacs: delete-process', 'Emacs: set-network-process-option', 'Set-NetworkProcess', 'Get-NetworkProcess')

@@ -1,5 +1,6 @@
 # Help text for Resume-NetworkProcess; parameter descriptions are the /// comments in the .cs files.
-# Examples run as written in tests/Pester/Help.Tests.ps1, on loopback: keep them self-contained.
+# Examples run as written in tests/Pester/Help.Tests.ps1, on loopback: keep them self-contained. An example's
+# Output (not shown by Get-Help) lists what it writes, output and host lines, as -like patterns; the test checks it.
 @{
     Synopsis    = 'Reads again from suspended network processes (Emacs continue-process).'
     Description = @'
@@ -41,6 +42,7 @@ Remove-NetworkProcess client, gate*
             Remarks = @'
 The server was created suspended: the client's connect completes in the kernel's backlog, but the server accepts it only once resumed. -WhatIf shows what would be resumed; the next line resumes it.
 '@
+            Output  = @()
         }
     )
     Links       = @('about_NetProc', 'Emacs: continue-process', 'Suspend-NetworkProcess')

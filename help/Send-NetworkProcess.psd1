@@ -1,5 +1,6 @@
 # Help text for Send-NetworkProcess; parameter descriptions are the /// comments in the .cs files.
-# Examples run as written in tests/Pester/Help.Tests.ps1, on loopback: keep them self-contained.
+# Examples run as written in tests/Pester/Help.Tests.ps1, on loopback: keep them self-contained. An example's
+# Output (not shown by Get-Help) lists what it writes, output and host lines, as -like patterns; the test checks it.
 @{
     Synopsis    = 'Sends text or bytes to network processes, or ends what they send (Emacs process-send-string, process-send-eof).'
     Description = @'
@@ -30,6 +31,7 @@ Remove-NetworkProcess client, echo*
             Remarks = @'
 $echo plays an echo server on loopback. The process is named by its name here; an object ($client) or -Id works as well. Prints "ping".
 '@
+            Output  = @('ping')
         }
         @{
             Title   = 'Send bytes, wait until the peer has them, then end the stream'
@@ -44,6 +46,7 @@ $upload, (Get-NetworkProcess sink*) | Remove-NetworkProcess
             Remarks = @'
 The 100 piped bytes go out as one send. Wait-NetworkProcess -Delivered returns True once the peer's TCP has acknowledged them all. -Eof then tells the peer nothing more comes; the peer may still answer. Removing by object works also when the peer has closed in the meantime.
 '@
+            Output  = @('True')
         }
         @{
             Title   = 'Send a datagram to an address of your choice'
@@ -57,6 +60,7 @@ Remove-NetworkProcess listener, sender
             Remarks = @'
 -To names the destination of datagrams (host:port, [::1]:port, a unix socket path or an EndPoint) without changing the process's DatagramAddress. Prints "hello".
 '@
+            Output  = @('hello')
         }
     )
     Links       = @('about_NetProc', 'Emacs: process-send-string', 'Emacs: process-send-eof', 'Wait-NetworkProcess', 'Receive-NetworkProcess')

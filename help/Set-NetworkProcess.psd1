@@ -1,5 +1,6 @@
 # Help text for Set-NetworkProcess; parameter descriptions are the /// comments in the .cs files.
-# Examples run as written in tests/Pester/Help.Tests.ps1, on loopback: keep them self-contained.
+# Examples run as written in tests/Pester/Help.Tests.ps1, on loopback: keep them self-contained. An example's
+# Output (not shown by Get-Help) lists what it writes, output and host lines, as -like patterns; the test checks it.
 @{
     Synopsis    = 'Changes the filter, sentinel, buffer, plist, encoding, linger and other settings of network processes.'
     Description = @'
@@ -34,6 +35,7 @@ Remove-NetworkProcess client, echo*
             Remarks = @'
 $echo plays an echo server. The filter keeps what it gets in the process's Plist, where the script reads it ("a" and a newline). Set-NetworkProcess client -Filter $null would send output to the buffer again.
 '@
+            Output  = @('True', 'a*')
         }
         @{
             Title   = 'A sentinel, an encoding and a shorter linger'
@@ -64,6 +66,7 @@ Remove-NetworkProcess collector, probe
             Remarks = @'
 From now on the probe's sends go to the collector (Emacs set-process-datagram-address); the address must fit the socket's family. Prints "up".
 '@
+            Output  = @('up')
         }
     )
     Links       = @('about_NetProc', 'Emacs: set-process-filter', 'Emacs: set-process-sentinel', 'Emacs: set-process-coding-system', 'Emacs: set-network-process-option', 'New-NetworkProcess')

@@ -1,5 +1,6 @@
 # Help text for Suspend-NetworkProcess; parameter descriptions are the /// comments in the .cs files.
-# Examples run as written in tests/Pester/Help.Tests.ps1, on loopback: keep them self-contained.
+# Examples run as written in tests/Pester/Help.Tests.ps1, on loopback: keep them self-contained. An example's
+# Output (not shown by Get-Help) lists what it writes, output and host lines, as -like patterns; the test checks it.
 @{
     Synopsis    = 'Stops reading from network processes (Emacs stop-process).'
     Description = @'
@@ -32,6 +33,7 @@ Remove-NetworkProcess client, echo*
             Remarks = @'
 $echo plays an echo server. While the client is suspended the echo waits in the kernel, and Wait-NetworkProcess returns False; once resumed, Receive-NetworkProcess prints "ping".
 '@
+            Output  = @('False', 'ping')
         }
         @{
             Title   = 'Pause a server and everything it accepted'

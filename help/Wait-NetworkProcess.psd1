@@ -1,5 +1,6 @@
 # Help text for Wait-NetworkProcess; parameter descriptions are the /// comments in the .cs files.
-# Examples run as written in tests/Pester/Help.Tests.ps1, on loopback: keep them self-contained.
+# Examples run as written in tests/Pester/Help.Tests.ps1, on loopback: keep them self-contained. An example's
+# Output (not shown by Get-Help) lists what it writes, output and host lines, as -like patterns; the test checks it.
 @{
     Synopsis    = 'Waits for output from network processes, running their filters and sentinels meanwhile (Emacs accept-process-output).'
     Description = @'
@@ -28,6 +29,7 @@ Remove-NetworkProcess client, upper*
             Remarks = @'
 $upper plays a server that answers in upper case. Both filters run inside Wait-NetworkProcess: the server's answers, then the client's prints "got: HELLO", and Wait-NetworkProcess returns True.
 '@
+            Output  = @('got: HELLO*', 'True')
         }
         @{
             Title   = 'Wait until the peer has acknowledged a large send'
@@ -41,6 +43,7 @@ Remove-NetworkProcess upload, sink*
             Remarks = @'
 $sink plays a server that takes data. Send-NetworkProcess returns once the 256 KiB are written to the operating system; Wait-NetworkProcess -Delivered returns True once the peer's TCP acknowledged them all, False if 10 seconds passed or the connection closed first.
 '@
+            Output  = @('True')
         }
         @{
             Title   = 'Give callbacks a chance in a busy loop'
@@ -60,6 +63,7 @@ Remove-NetworkProcess client, ticker*
             Remarks = @'
 A loop that never waits would starve the callbacks; Wait-NetworkProcess without a process waits for output from any process, here at most 0.1 second a turn and 50 turns. The filter counts in the process's Plist, which scripts can read at any time. Prints 1.
 '@
+            Output  = @('1')
         }
     )
     Links       = @('about_NetProc', 'Emacs: accept-process-output', 'Receive-NetworkProcess', 'Send-NetworkProcess')

@@ -5,9 +5,12 @@ BeforeDiscovery {
     $cmdlets = @((Get-Module NetProc).ExportedCmdlets.Keys | Sort-Object | ForEach-Object { @{ Name = $_ } })
     $examples = @(foreach ($cmdlet in $cmdlets.Name) {
             $number = 0
+            # What an example writes is checked against its Output in the help source, where it has one.
+            $source = Import-PowerShellDataFile (Join-Path $PSScriptRoot "../../help/$cmdlet.psd1")
             foreach ($example in @((Get-Help $cmdlet -Examples).examples.example)) {
+                $expected = $source.Examples[$number]
                 $number++
-                @{ Cmdlet = $cmdlet; Number = $number; Code = $example.code }
+                @{ Cmdlet = $cmdlet; Number = $number; Code = $example.code; Checked = $expected.ContainsKey('Output'); Expected = @($expected['Output']) }
             }
         })
 }
@@ -52,11 +55,19 @@ Describe 'Cmdlet help' {
             Clear-NetworkProcesses
         }
 
-        It '<Cmdlet> example <Number> runs as written, without errors or warnings, and cleans up' -ForEach $examples {
+        It '<Cmdlet> example <Number> runs as written, writes what its help says, and cleans up' -ForEach $examples {
             $example = [scriptblock]::Create($Code)
             # Errors stop the example and fail the test; warnings (a callback that threw, say) are collected.
             $streams = & { $ErrorActionPreference = 'Stop'; & $example } 3>&1 6>&1
             @($streams | Where-Object { $_ -is [System.Management.Automation.WarningRecord] }) | Should -BeNullOrEmpty
+            if ($Checked) {
+                # Output and Write-Host lines in order, as text; WhatIf messages go to the host, not a stream.
+                $written = @($streams | Where-Object { $_ -isnot [System.Management.Automation.WarningRecord] } | ForEach-Object {
+                        if ($_ -is [System.Management.Automation.InformationRecord]) { [string]$_.MessageData } else { [string]$_ }
+                    })
+                $written.Count | Should -Be $Expected.Count -Because "the example should write: $($Expected -join ' | '); it wrote: $($written -join ' | ')"
+                for ($i = 0; $i -lt $written.Count; $i++) { $written[$i] | Should -BeLike $Expected[$i] }
+            }
             @(Get-NetworkProcess) | Should -BeNullOrEmpty -Because 'each example removes what it created'
         }
     }
