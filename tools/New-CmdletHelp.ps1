@@ -20,8 +20,12 @@ Set-StrictMode -Version Latest
 
 $module = Import-Module (Resolve-Path $ModulePath).Path -PassThru -Force
 [xml] $docs = Get-Content -Raw $DocFile
-$commonParameters = [System.Management.Automation.Internal.CommonParameters].GetProperties().Name +
-    [System.Management.Automation.Internal.ShouldProcessParameters].GetProperties().Name
+# Common parameters have help of their own (about_CommonParameters); -WhatIf and -Confirm are listed with the cmdlet.
+$commonParameters = [System.Management.Automation.PSCmdlet]::CommonParameters
+$shouldProcessText = @{
+    WhatIf  = 'Shows what would happen if the cmdlet runs. The cmdlet is not run.'
+    Confirm = 'Prompts you for confirmation before running the cmdlet.'
+}
 
 # The text of a doc comment's <summary>, as a user reads it: code spans as plain text, whitespace made single.
 function Get-DocText([string] $Member) {
@@ -125,9 +129,14 @@ foreach ($command in $module.ExportedCmdlets.Values | Sort-Object Name) {
     # Everything known about each parameter, across its sets.
     $parameters = [ordered]@{}
     foreach ($parameter in $command.Parameters.Values | Where-Object Name -NotIn $commonParameters) {
-        $property = Get-ParameterProperty $type $parameter.Name
-        $description = Get-DocText "P:$($property.DeclaringType.FullName).$($property.Name)"
-        if (-not $description) { $missing.Add("$($command.Name) -$($parameter.Name): no /// comment on $($property.DeclaringType.Name).$($property.Name)") }
+        if ($shouldProcessText.ContainsKey($parameter.Name)) {
+            $property = $null
+            $description = $shouldProcessText[$parameter.Name]
+        } else {
+            $property = Get-ParameterProperty $type $parameter.Name
+            $description = Get-DocText "P:$($property.DeclaringType.FullName).$($property.Name)"
+            if (-not $description) { $missing.Add("$($command.Name) -$($parameter.Name): no /// comment on $($property.DeclaringType.Name).$($property.Name)") }
+        }
         $sets = @($parameter.ParameterSets.Values)
         $positions = @($sets.Position | Where-Object { $_ -ge 0 } | Sort-Object -Unique)
         $parameters[$parameter.Name] = [pscustomobject]@{
@@ -139,7 +148,7 @@ foreach ($command in $module.ExportedCmdlets.Values | Sort-Object Name) {
             Required    = -not $sets.Where({ -not $_.IsMandatory })
             Position    = if ($positions.Count) { [string]$positions[0] } else { 'named' }
             Pipeline    = Get-PipelineText $sets
-            Default     = Get-DefaultText $fresh $property
+            Default     = if ($property) { Get-DefaultText $fresh $property } else { 'False' }
             Description = $description
         }
     }

@@ -17,8 +17,8 @@ BeforeDiscovery {
 
 BeforeAll {
     . $PSScriptRoot/TestHelpers.ps1
-    $script:commonParameters = [System.Management.Automation.PSCmdlet]::CommonParameters +
-        [System.Management.Automation.PSCmdlet]::OptionalCommonParameters
+    # -WhatIf and -Confirm are described with each cmdlet; the others in about_CommonParameters.
+    $script:commonParameters = [System.Management.Automation.PSCmdlet]::CommonParameters
 }
 
 Describe 'Cmdlet help' {

@@ -30,7 +30,8 @@ public abstract class ProcessSelectionCmdlet : NetProcCmdlet
     /// The names of the processes to act on, as Get-NetworkProcess lists them. Wildcards are allowed (<c>web*</c>);
     /// the exact name always selects, brackets and all (<c>'srv &lt;[::1]:41474&gt;'</c>). An exact name that matches
     /// nothing is a ProcessNotFound error; a pattern that matches nothing is silent. Tab completion offers the
-    /// session's names. Omitted on Get-NetworkProcess and Wait-NetworkProcess: every process.
+    /// session's names. Omitted: every process for Get-NetworkProcess and Wait-NetworkProcess; the other cmdlets
+    /// need a process named.
     /// </summary>
     [Parameter(ParameterSetName = ByName, Position = 0, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
