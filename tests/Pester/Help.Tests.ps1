@@ -24,7 +24,8 @@ BeforeAll {
 Describe 'Cmdlet help' {
     It 'describes every parameter of every exported cmdlet' {
         $cmdletNames = (Get-Module NetProc).ExportedCmdlets.Keys
-        $cmdletNames.Count | Should -Be 11
+        $manifest = Import-PowerShellDataFile (Join-Path $env:NETPROC_MODULE 'NetProc.psd1')
+        @($cmdletNames | Sort-Object) | Should -Be @($manifest.CmdletsToExport | Sort-Object)
         $undescribed = foreach ($name in $cmdletNames) {
             $help = Get-Help $name -Full
             foreach ($parameter in (Get-Command $name).Parameters.Keys | Where-Object { $_ -notin $commonParameters }) {

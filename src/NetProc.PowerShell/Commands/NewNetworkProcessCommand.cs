@@ -82,15 +82,15 @@ public sealed class NewNetworkProcessCommand : CreateProcessCmdlet
     public double? Timeout { get; set; }
 
     /// <summary>
-    /// Creates the process suspended (Emacs <c>:stop t</c>): it reads nothing, and a server accepts nobody, until
-    /// Resume-NetworkProcess.
+    /// Creates the process suspended (Emacs <c>:stop t</c>): a stream reads nothing and a server accepts nobody until
+    /// Resume-NetworkProcess (a datagram socket still reads into its window). Callbacks can be set before anything arrives.
     /// </summary>
     [Parameter]
     public SwitchParameter Stopped { get; set; }
 
     /// <summary>
-    /// Clears the process's QueryOnExit flag (Emacs <c>:noquery t</c>): the process is not one to ask about when the
-    /// session ends. Set-NetworkProcess -QueryOnExit changes it later.
+    /// Clears the process's QueryOnExit flag (Emacs <c>:noquery t</c>, which spares a process the question on exit).
+    /// A server's connections do not inherit the flag. Set-NetworkProcess -QueryOnExit changes it later.
     /// </summary>
     [Parameter]
     public SwitchParameter NoQuery { get; set; }
