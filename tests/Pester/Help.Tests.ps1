@@ -52,6 +52,11 @@ Describe 'Cmdlet help' {
     }
 
     Context 'examples' {
+        # Examples use plain names (echo, client): a process left by another test would turn them into echo<1>.
+        BeforeEach {
+            Clear-NetworkProcesses
+        }
+
         AfterEach {
             Clear-NetworkProcesses
         }
@@ -69,7 +74,7 @@ Describe 'Cmdlet help' {
                 $written.Count | Should -Be $Expected.Count -Because "the example should write: $($Expected -join ' | '); it wrote: $($written -join ' | ')"
                 for ($i = 0; $i -lt $written.Count; $i++) { $written[$i] | Should -BeLike $Expected[$i] }
             }
-            @(Get-NetworkProcess) | Should -BeNullOrEmpty -Because 'each example removes what it created'
+            @(Get-NetworkProcess | ForEach-Object { "$($_.Name) ($($_.Status))" }) | Should -BeNullOrEmpty -Because 'each example removes what it created'
         }
     }
 }
