@@ -195,7 +195,9 @@ foreach ($command in $module.ExportedCmdlets.Values | Sort-Object Name) {
         $entry = Add-Element $examples 'command:example'
         $null = Add-Element $entry 'maml:title' "-------------------------- Example $($number): $($example.Title) --------------------------"
         $null = Add-Element $entry 'dev:code' $example.Code.Trim()
-        Add-Paragraphs (Add-Element $entry 'dev:remarks') $example.Remarks
+        $remarks = Add-Element $entry 'dev:remarks'
+        Add-Paragraphs $remarks $example.Remarks
+        $null = Add-Element $remarks 'maml:para' ''   # a blank line before the next example
     }
 
     $links = Add-Element $node 'command:relatedLinks'
