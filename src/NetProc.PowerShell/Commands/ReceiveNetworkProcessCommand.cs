@@ -15,6 +15,11 @@ public sealed class ReceiveNetworkProcessCommand : ProcessSelectionCmdlet
     /// <summary>A -Stream read shows progress once it has run this long.</summary>
     private static readonly TimeSpan StreamProgressDelay = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// Waits first until a selected process has output or has closed (Emacs <c>accept-process-output</c>, then
+    /// reading the buffer), up to -Timeout; filters and sentinels run meanwhile. Without it, only what is there now
+    /// is read.
+    /// </summary>
     [Parameter]
     public SwitchParameter Wait { get; set; }
 
@@ -31,6 +36,7 @@ public sealed class ReceiveNetworkProcessCommand : ProcessSelectionCmdlet
     [ValidateRange(0, double.MaxValue)]
     public double? Timeout { get; set; }
 
+    /// <summary>Gives the raw bytes of each chunk as one byte[] instead of text, whatever the process's encoding.</summary>
     [Parameter]
     public SwitchParameter AsByteStream { get; set; }
 
