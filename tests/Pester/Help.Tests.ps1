@@ -36,6 +36,12 @@ Describe 'Cmdlet help' {
         $undescribed | Should -BeNullOrEmpty -Because 'every parameter needs a /// comment on its property'
     }
 
+    It 'says -Name takes wildcards wherever it selects processes' {
+        $selecting = (Get-Module NetProc).ExportedCmdlets.Values | Where-Object { $_.Parameters['Name'].ParameterSets.Keys -contains 'Name' -and $_.Parameters.ContainsKey('InputObject') }
+        @($selecting).Count | Should -BeGreaterThan 5
+        foreach ($command in $selecting) { (Get-Help $command.Name -Parameter Name).globbing | Should -Be 'true' -Because $command.Name }
+    }
+
     It '<Name> has a synopsis, a description, inputs, outputs, links and at least two examples' -ForEach $cmdlets {
         $help = Get-Help $Name -Full
         # Without a help file, Get-Help makes the synopsis from the syntax, which starts with the cmdlet's name.

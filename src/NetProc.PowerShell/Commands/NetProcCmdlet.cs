@@ -50,6 +50,7 @@ public abstract class ProcessSelectionCmdlet : NetProcCmdlet
     [Parameter(ParameterSetName = ByName, Position = 0, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(ProcessNameCompleter))]
+    [SupportsWildcards]
     public virtual string[]? Name { get; set; }
 
     /// <summary>
