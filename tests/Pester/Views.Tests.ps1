@@ -125,4 +125,45 @@ Describe 'Views' {
             $text | Should -Match "\[::1\]:$($client.LocalEndPoint.Port)\s+6 hello"
         }
     }
+
+    Context 'a name whose process left the list' {
+        It 'says the process of that name closed, left the list once read, and that its object still works' {
+            $t = New-TestConnection -Name web
+            Send-TestBytes -Socket $t.Peer -Data 'bye'
+            $t.Peer.Shutdown('Both'); $t.Peer.Close()
+            Receive-TestText -Process $t.Process | Should -Be 'bye'
+            Get-NetworkProcess -Name web -ErrorAction Ignore | Should -BeNullOrEmpty
+
+            $err = $null
+            $null = Receive-NetworkProcess -Name web -ErrorVariable err -ErrorAction SilentlyContinue
+            $err | Should -HaveCount 1
+            $err[0].FullyQualifiedErrorId | Should -BeLike 'ProcessNotFound,*'
+            $message = $err[0].Exception.Message
+            $message | Should -BeLike "No process is named 'web'. Process 'web' (Id $($t.Process.Id)) was closed by its peer at *"
+            $message | Should -Match 'once its output is read'
+            $message | Should -Match 'still works'
+            Get-ProcessStatus -InputObject $t.Process | Should -Be 'Closed'
+
+            $null = Get-NetworkProcess -Id $t.Process.Id -ErrorVariable err -ErrorAction SilentlyContinue
+            $err[0].Exception.Message | Should -Match "No process has Id $($t.Process.Id)\. Process 'web'"
+        }
+
+        It 'says a removed process was removed, and names never seen get the plain error' {
+            $t = New-TestConnection -Name gone
+            Remove-NetworkProcess -Name gone
+            $null = Get-NetworkProcess -Name gone, never -ErrorVariable err -ErrorAction SilentlyContinue
+            $err | Should -HaveCount 2
+            $err[0].Exception.Message | Should -Match "^No process is named 'gone'\. Process 'gone' \(Id \d+\) was removed at [0-9:]+ and left the list\."
+            $err[1].Exception.Message | Should -Be "No process is named 'never'."
+        }
+
+        It 'remembers a bounded number of names' {
+            $listener = New-TestListener
+            $made = 1..([NetProc.Engine.ProcessTable]::ForgottenRemembered + 1) | ForEach-Object { New-NetworkProcess -Name "n$_" -Service $listener.Port }
+            $made | Remove-NetworkProcess
+            $null = Get-NetworkProcess -Name n1, n2 -ErrorVariable err -ErrorAction SilentlyContinue
+            $err[0].Exception.Message | Should -Be "No process is named 'n1'."
+            $err[1].Exception.Message | Should -Match 'was removed'
+        }
+    }
 }
