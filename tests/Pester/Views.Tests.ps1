@@ -166,4 +166,31 @@ Describe 'Views' {
             $err[1].Exception.Message | Should -Match 'was removed'
         }
     }
+
+    Context 'a shared buffer read by its name' {
+        It 'Receive-NetworkProcess -Buffer reads what every process sharing it wrote, in arrival order' {
+            $a = New-TestConnection -Name a -Options @{ Buffer = 'shared' }
+            $b = New-TestConnection -Name b -Options @{ Buffer = 'shared' }
+            $sent = 0
+            foreach ($step in @(@($a, 'a1'), @($b, 'b1'), @($a, 'a2'))) {
+                Send-TestBytes -Socket $step[0].Peer -Data $step[1]
+                $sent += 2
+                Wait-TestCondition { $a.Process.BufferedBytes + $b.Process.BufferedBytes -eq $sent } | Should -BeTrue
+            }
+
+            $records = @(Receive-NetworkProcess -Buffer shared -Detailed)
+            $records.Data | Should -Be @('a1', 'b1', 'a2')
+            $records.Process.Name | Should -Be @('a', 'b', 'a')
+            @(Receive-NetworkProcess -Buffer shared) | Should -HaveCount 0
+
+            Send-TestBytes -Socket $b.Peer -Data 'late'
+            Receive-NetworkProcess -Buffer SHARED -Wait -Timeout 5 | Should -Be 'late'
+        }
+
+        It 'a buffer no process writes to is BufferNotFound' {
+            $null = Receive-NetworkProcess -Buffer nosuch -ErrorVariable err -ErrorAction SilentlyContinue
+            $err[0].FullyQualifiedErrorId | Should -BeLike 'BufferNotFound,*'
+            $err[0].Exception.Message | Should -Match "No process writes to a buffer named 'nosuch'"
+        }
+    }
 }

@@ -124,6 +124,10 @@ public sealed class ProcessTable
         }
     }
 
+    /// <summary>The listed processes whose output goes to the named buffer, in Id order.</summary>
+    public IReadOnlyList<NetProcess> WritersOf(string bufferName) =>
+        Processes.Where(p => string.Equals(p.Buffer?.Name, bufferName, StringComparison.OrdinalIgnoreCase)).ToArray();
+
     /// <summary>
     /// The named buffer, created when no process holds one of that name. The table holds buffers weakly:
     /// a buffer no process can reach any more cannot be read, so it may go.
