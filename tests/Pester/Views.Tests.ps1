@@ -193,4 +193,27 @@ Describe 'Views' {
             $err[0].Exception.Message | Should -Match "No process writes to a buffer named 'nosuch'"
         }
     }
+
+    Context '-Service tab completion' {
+        BeforeAll {
+            function Get-Completion([string] $Line) {
+                (TabExpansion2 -inputScript $Line -cursorColumn $Line.Length).CompletionMatches
+            }
+        }
+
+        It 'completes TCP service names from the services file for a stream' {
+            $found = Get-Completion 'New-NetworkProcess web -Service htt'
+            $found.CompletionText | Should -Contain 'http'
+            ($found | Where-Object CompletionText -EQ 'http').ToolTip | Should -Be '80/tcp'
+            (Get-Completion 'New-NetworkProcess web -Service nt').CompletionText | Should -Not -Contain 'ntp'
+            (Get-Completion 'Open-NetworkStream web $null example.org -Service htt').CompletionText | Should -Contain 'http'
+        }
+
+        It 'completes UDP service names once -Type Datagram is given' {
+            $found = Get-Completion 'New-NetworkProcess t -Type Datagram -Service nt'
+            $found.CompletionText | Should -Contain 'ntp'
+            ($found | Where-Object CompletionText -EQ 'ntp').ToolTip | Should -Be '123/udp'
+            (Get-Completion 'New-NetworkProcess t -Type Datagram -Service htt').CompletionText | Should -Not -Contain 'http'
+        }
+    }
 }

@@ -24,6 +24,7 @@ public sealed class NewNetworkProcessCommand : CreateProcessCmdlet
     /// <summary>A port number, a numeric string, or a name from the services file (<c>http</c>); a path with <c>-Family Local</c>; 0 lets a server's kernel choose.</summary>
     [Parameter(Mandatory = true)]
     [UnwrapArgument]
+    [ArgumentCompleter(typeof(ServiceNameCompleter))]
     public object? Service { get; set; }
 
     [Parameter]

@@ -27,6 +27,7 @@ public sealed class OpenNetworkStreamCommand : CreateProcessCmdlet
 
     [Parameter(Mandatory = true, Position = 3)]
     [UnwrapArgument]
+    [ArgumentCompleter(typeof(ServiceNameCompleter))]
     public object? Service { get; set; }
 
     [Parameter]
