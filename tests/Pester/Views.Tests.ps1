@@ -216,4 +216,34 @@ Describe 'Views' {
             (Get-Completion 'New-NetworkProcess t -Type Datagram -Service htt').CompletionText | Should -Not -Contain 'http'
         }
     }
+
+    Context 'QueryOnExit' {
+        It 'lists the live processes whose QueryOnExit is set when pwsh exits, and not -NoQuery ones' {
+            $script = Join-Path ([IO.Path]::GetTempPath()) "netproc-exit-$(Get-Random).ps1"
+            Set-Content $script @'
+Import-Module $env:NETPROC_MODULE
+$srv = New-NetworkProcess srv -Server -Service 0 -NoQuery
+$null = New-NetworkProcess web -Service $srv.Service
+$null = New-NetworkProcess quiet -Service $srv.Service -NoQuery
+$null = New-NetworkProcess later -Service $srv.Service
+Set-NetworkProcess later -QueryOnExit $false
+$null = Wait-TestCondition { @(Get-NetworkProcess -Name 'srv <*>').Count -eq 3 }
+Get-NetworkProcess -Name 'srv <*>' | Set-NetworkProcess -QueryOnExit $false
+'exiting'
+exit 3
+'@
+            try {
+                $pwsh = [Environment]::ProcessPath
+                $pwshArgs = @(if ([IO.Path]::GetFileNameWithoutExtension($pwsh) -eq 'dotnet') { Join-Path $PSHOME 'pwsh.dll' })
+                $helpers = "function Wait-TestCondition { ${function:Wait-TestCondition} }"
+                $output = & $pwsh @pwshArgs -NoProfile -NonInteractive -Command "$helpers; . '$script'" 2>&1 | Out-String
+                $output | Should -Match 'exiting'
+                $output | Should -Match 'The session ends: closing 1 live network process\.'
+                $output | Should -Match 'web \(network connection to 127\.0\.0\.1:\d+\)'
+                $output | Should -Not -Match 'quiet|later|srv'
+            } finally {
+                Remove-Item $script -ErrorAction Ignore
+            }
+        }
+    }
 }

@@ -114,6 +114,10 @@ public abstract class NetProcess
 
     public Hashtable Plist { get; internal set; } = new();
 
+    /// <summary>
+    /// Whether the session, ending while this process is live, lists it in its warning (Emacs's query-on-exit flag);
+    /// <c>-NoQuery</c> clears it.
+    /// </summary>
     public bool QueryOnExit { get; internal set; } = true;
 
     /// <summary>
