@@ -50,6 +50,33 @@ function Invoke-Build {
     Write-Host "Built $moduleOut"
 }
 
+# This version's entry in CHANGELOG.md, without its heading: the package's release notes.
+function Get-ChangelogEntry([string] $Version) {
+    $changelog = Get-Content (Join-Path $root 'CHANGELOG.md') -Raw
+    $entry = [regex]::Match($changelog, "(?ms)^## \[$([regex]::Escape($Version))\][^\n]*\n(.*?)(?=^## |\z)")
+    if (-not $entry.Success) {
+        throw "CHANGELOG.md has no entry '## [$Version] - date' for the manifest's ModuleVersion ${Version}: add one, then package."
+    }
+    $entry.Groups[1].Value.Trim()
+}
+
+# Makes out/NetProc.<version>.nupkg from the built module (with LICENSE and CHANGELOG.md), the manifest's release
+# notes stamped from CHANGELOG.md; Install-PSResource installs it from any repository folder it is copied to.
+function Invoke-Package {
+    $manifestPath = Join-Path $moduleOut 'NetProc.psd1'
+    $version = (Import-PowerShellDataFile $manifestPath).ModuleVersion
+    $notes = Get-ChangelogEntry $version
+    $manifest = Get-Content $manifestPath -Raw
+    $stamped = [regex]::Replace($manifest, "ReleaseNotes\s*=\s*'(?:[^']|'')*'", { "ReleaseNotes = '$($notes.Replace("'", "''"))'" })
+    if ($stamped -eq $manifest) { throw "$manifestPath has no ReleaseNotes = '...' line for the release notes." }
+    Set-Content $manifestPath $stamped -NoNewline
+    Copy-Item (Join-Path $root 'LICENSE'), (Join-Path $root 'CHANGELOG.md') $moduleOut
+    $destination = Join-Path $root 'out'
+    Remove-Item (Join-Path $destination 'NetProc.*.nupkg')
+    Compress-PSResource -Path $moduleOut -DestinationPath $destination
+    Write-Host "Packaged $(Join-Path $destination "NetProc.$version.nupkg")"
+}
+
 function Restore-Pester {
     & dotnet restore (Join-Path $root 'tools/Pester.proj') --nologo -v quiet
     if ($LASTEXITCODE -ne 0) { throw "Pester restore failed ($LASTEXITCODE)" }
@@ -59,6 +86,8 @@ switch ($Task) {
     'Build' { Invoke-Build }
     'Test' {
         Invoke-Build
+        # tests/Pester/Package.Tests.ps1 installs the package this makes.
+        if ('Package.Tests.ps1' -like "$Filter*") { Invoke-Package }
         Restore-Pester
         # A bare '*' would be expanded by the shell into file names on its way to the child.
         $testArgs = @('-ModulePath', $moduleOut) + $(if ($Filter -ne '*') { @('-Filter', $Filter) } else { @() })
@@ -75,8 +104,6 @@ switch ($Task) {
     }
     'Package' {
         Invoke-Build
-        $zip = Join-Path $root 'out/NetProc.zip'
-        Compress-Archive -Path $moduleOut -DestinationPath $zip -Force
-        Write-Host "Packaged $zip"
+        Invoke-Package
     }
 }

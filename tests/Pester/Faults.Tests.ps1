@@ -96,11 +96,12 @@ Describe 'Faults' {
         It 'a peer that resets mid-transfer: what came before arrives in order, then "connection broken by remote peer" and exit status 256' {
             $messages = [Collections.Generic.List[string]]::new()
             $c = New-TestConnection -Options @{ Encoding = 'Byte'; Sentinel = { param($p, $m) $messages.Add($m) }.GetNewClosure() }
-            $bytes = New-TestBytes -Size 2MB -Seed 7
-            Send-TestBytes -Socket $c.Peer -Data $bytes
-            $got = Receive-TestBytes -Process $c.Process -Count 1MB
+            # Sent in the background: 2 MB need not fit in the kernel's buffers while NetProc holds its 1 MiB window.
+            $transfer = Start-TestTransfer -Peer $c.Peer -Size 2MB -Seed 7
+            $bytes = $transfer.Bytes
+            $got = Receive-TestBytes -Process $c.Process -Count 1MB -Timeout 20
             Reset-TestPeer $c.Peer
-            Wait-TestCondition { $messages.Count -ge 1 } -Timeout 10 | Should -BeTrue
+            Wait-TestCondition { $messages.Count -ge 1 } -Timeout 20 | Should -BeTrue
             $rest = Receive-TestBytes -Process $c.Process -Count 2MB -Timeout 1
             $all = [byte[]]($got + $rest)
             $all.Length | Should -BeLessOrEqual $bytes.Length
@@ -207,8 +208,9 @@ Describe 'Faults' {
         It 'go through the warning stream: 3>&1 captures them' {
             $state = @{ Called = $false }
             $c = New-TestConnection -Options @{ Filter = { param($p, $d) $state.Called = $true; throw 'between commands' }.GetNewClosure() }
-            Send-TestBytes -Socket $c.Peer -Data 'x'
             $out = & {
+                # Sent inside the captured block: the filter may run at the very next statement.
+                Send-TestBytes -Socket $c.Peer -Data 'x'
                 $deadline = [datetime]::UtcNow.AddSeconds(5)
                 while (-not $state.Called -and [datetime]::UtcNow -lt $deadline) { [System.Threading.Thread]::Sleep(5) }
                 'done'

@@ -1,4 +1,5 @@
 using System.Collections;
+using System.Collections.Concurrent;
 using System.Management.Automation;
 using System.Text;
 using NetProc.Engine;
@@ -34,11 +35,15 @@ public abstract class CreateProcessCmdlet : NetProcCmdlet
             configure(process);
             if (!noWait)
             {
-                WaitForConnect(process.ConnectAsync(stopping.Token));
+                WriteVerbose(timeout is double limit ? $"Connecting to {Describe(process)}, for at most {limit} s." : $"Connecting to {Describe(process)}.");
+                var steps = new ConcurrentQueue<string>();
+                WaitForConnect(process.ConnectAsync(stopping.Token, steps.Enqueue), steps);
                 process.Status = ProcessStatus.Open;
+                WriteVerbose($"Connected from {process.LocalEndPoint} to {process.RemoteEndPoint}.");
             }
             else
             {
+                WriteVerbose($"Connecting to {Describe(process)} in the background; the sentinel hears \"open\" or \"failed\".");
                 process.Status = ProcessStatus.Connect;
             }
         }
@@ -113,6 +118,12 @@ public abstract class CreateProcessCmdlet : NetProcCmdlet
         }
 
         configure(process);
+        WriteVerbose(process switch
+        {
+            ServerProcess server => $"Listening on {server.LocalEndPoint} (backlog {server.Backlog}).",
+            DatagramProcess { Kind: ProcessKind.Server } => $"Datagram socket bound at {process.LocalEndPoint}.",
+            _ => $"Datagram socket bound at {process.LocalEndPoint}, sending to {process.DatagramAddress}.",
+        });
         List(process, name, stopped, () => begin(process));
     }
 
@@ -129,12 +140,18 @@ public abstract class CreateProcessCmdlet : NetProcCmdlet
         WriteObject(process);
     }
 
-    private void WaitForConnect(Task connect)
+    /// <summary>How the user named the peer: the socket path, or host and service.</summary>
+    private static string Describe(NetProcess process) =>
+        process.Family == ProcessFamily.Local && process.Host is null ? $"{process.Service}" : $"{process.Host ?? "loopback"}:{process.Service}";
+
+    /// <summary>Waits for a blocking connect, telling -Verbose each step as the connect takes it.</summary>
+    private void WaitForConnect(Task connect, ConcurrentQueue<string> steps)
     {
         try
         {
             while (!connect.Wait(100))
             {
+                WriteSteps(steps);
                 if (Stopping)
                 {
                     throw new PipelineStoppedException();
@@ -148,6 +165,18 @@ public abstract class CreateProcessCmdlet : NetProcCmdlet
         catch (AggregateException e) when (e.InnerException is OperationCanceledException)
         {
             throw new PipelineStoppedException();
+        }
+        finally
+        {
+            WriteSteps(steps);
+        }
+    }
+
+    private void WriteSteps(ConcurrentQueue<string> steps)
+    {
+        while (steps.TryDequeue(out string? step))
+        {
+            WriteVerbose(step);
         }
     }
 }

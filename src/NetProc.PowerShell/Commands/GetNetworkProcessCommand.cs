@@ -13,7 +13,11 @@ public sealed class GetNetworkProcessCommand : ProcessSelectionCmdlet
     protected override void ProcessRecord()
     {
         // Looking at processes is a moment the session waits: what arrived shows, as it would at the prompt.
-        Session.DeliverPending(WriteWarning);
+        using (VerboseDelivery())
+        {
+            Session.DeliverPending(WriteWarning);
+        }
+
         foreach (var process in SelectProcesses())
         {
             WriteObject(process);

@@ -8,8 +8,22 @@ namespace NetProc.Commands;
 public abstract class NetProcCmdlet : PSCmdlet
 {
     private ProcessSession? session;
+    private bool? verboseWanted;
 
     protected ProcessSession Session => session ??= ProcessSession.For(this);
+
+    /// <summary>
+    /// Whether -Verbose (or $VerbosePreference) asks for this cmdlet's verbose output; looked up once, so cmdlets called
+    /// in tight loops build their verbose texts only when someone reads them.
+    /// </summary>
+    protected bool VerboseWanted => verboseWanted ??=
+        MyInvocation.BoundParameters.TryGetValue("Verbose", out object? flag)
+            ? flag is SwitchParameter { IsPresent: true }
+            : GetVariableValue("VerbosePreference") is ActionPreference preference && preference != ActionPreference.SilentlyContinue
+                && preference != ActionPreference.Ignore;
+
+    /// <summary>While delivering for this cmdlet, tells -Verbose of accepts and closes (only if it is wanted: it costs).</summary>
+    protected IDisposable VerboseDelivery() => Session.VerboseTo(VerboseWanted ? WriteVerbose : null);
 
     protected void WriteError(NetProcException e) => WriteError(ErrorRecords.From(e));
 

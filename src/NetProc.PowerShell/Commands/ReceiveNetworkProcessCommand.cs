@@ -14,6 +14,9 @@ public sealed class ReceiveNetworkProcessCommand : ProcessSelectionCmdlet
 {
     private const string ByBuffer = "Buffer";
 
+    /// <summary>A -Stream read shows progress once it has run this long.</summary>
+    private static readonly TimeSpan StreamProgressDelay = TimeSpan.FromSeconds(1);
+
     /// <summary>
     /// Reads a named buffer (<c>-Buffer</c> of <c>New-NetworkProcess</c> or <c>Set-NetworkProcess</c>) instead of
     /// processes: what every process that shares it wrote, in arrival order. <c>-Wait</c> and <c>-Stream</c> wait for
@@ -67,6 +70,7 @@ public sealed class ReceiveNetworkProcessCommand : ProcessSelectionCmdlet
 
     protected override void ProcessRecord()
     {
+        using var delivery = VerboseDelivery();
         var processes = ParameterSetName == ByBuffer ? Session.Table.WritersOf(Buffer!) : SelectProcesses();
         if (processes.Count == 0 && ParameterSetName == ByBuffer)
         {
@@ -87,6 +91,8 @@ public sealed class ReceiveNetworkProcessCommand : ProcessSelectionCmdlet
         }
 
         var deadline = Timeouts.DeadlineAfter(Timeout);
+        var progress = Stream ? new TransferProgress(this, $"Receiving from {string.Join(", ", processes.Select(p => p.Name))}", "received", null, StreamProgressDelay) : null;
+        long received = 0;
         do
         {
             if (Wait || Stream || Timeout is not null)
@@ -102,11 +108,21 @@ public sealed class ReceiveNetworkProcessCommand : ProcessSelectionCmdlet
             foreach (var process in processes)
             {
                 process.OutputSeen = process.OutputCount;
+                long before = process.Output.Length;
                 Drain(process);
+                received += before - process.Output.Length;
+                if (VerboseWanted)
+                {
+                    WriteVerbose($"Read {before - process.Output.Length:N0} bytes of {process.Name}'s output; {process.Status}.");
+                }
+
                 Session.ForgetIfDone(process);
             }
+
+            progress?.Report(received);
         }
         while (Stream && processes.Any(p => p.IsLive || HasUnread(p)) && DateTime.UtcNow < deadline);
+        progress?.Complete();
     }
 
     private bool HasUnread(NetProcess process) =>

@@ -18,12 +18,24 @@ public sealed class RemoveNetworkProcessCommand : ProcessSelectionCmdlet
 
     protected override void ProcessRecord()
     {
+        using var delivery = VerboseDelivery();
         foreach (var process in SelectProcesses())
         {
             if (ShouldProcess(process.Name, Abort ? "Reset and remove" : "Close and remove"))
             {
+                WriteVerbose(Describe(process));
                 Session.Remove(process, WriteWarning, Abort);
             }
         }
     }
+
+    /// <summary>How the close goes, for -Verbose.</summary>
+    private string Describe(NetProcess process) => process switch
+    {
+        { Status: ProcessStatus.Closed } => $"Removing {process.Name} from the list: it is already closed.",
+        { Kind: ProcessKind.Server } => $"Closing the listener {process.Name}; its connections stay open.",
+        { Protocol: ProcessProtocol.Datagram } => $"Closing the datagram socket {process.Name}.",
+        _ when Abort || process.Linger <= 0 => $"Resetting {process.Name}: what it has not yet delivered is dropped.",
+        _ => $"Closing {process.Name} gracefully: what was sent reaches the peer, then the FIN, within {process.Linger} s (else a reset).",
+    };
 }

@@ -18,6 +18,7 @@ public sealed class ResumeNetworkProcessCommand : ProcessSelectionCmdlet
             if (ShouldProcess(process.Name, "Resume"))
             {
                 process.Resume();
+                WriteVerbose($"Resumed {process.Name}: it reads again.");
             }
 
             if (PassThru)

@@ -13,6 +13,9 @@ namespace NetProc.Commands;
 [OutputType(typeof(void))]
 public sealed class SendNetworkProcessCommand : ProcessSelectionCmdlet
 {
+    /// <summary>Sends at least this large show progress while they wait for room in the socket.</summary>
+    private const int ProgressThreshold = 1 << 20;
+
     private readonly List<byte> pendingBytes = new();
     private readonly Dictionary<DatagramProcess, EndPoint> destinations = new();
     private IReadOnlyList<NetProcess>? targets;
@@ -110,6 +113,7 @@ public sealed class SendNetworkProcessCommand : ProcessSelectionCmdlet
 
     private void Send(NetProcess process, byte[] bytes, bool eof)
     {
+        using var delivery = VerboseDelivery();
         if (process.Status == ProcessStatus.Connect)
         {
             // Emacs waits for a connection in progress, then sends or fails.
@@ -122,6 +126,14 @@ public sealed class SendNetworkProcessCommand : ProcessSelectionCmdlet
             return;
         }
 
+        if (VerboseWanted)
+        {
+            WriteVerbose(eof
+                ? $"Half-closing {process.Name}: nothing more is sent, input keeps coming."
+                : $"Sending {bytes.Length:N0} bytes to {process.Name} ({(To is null ? process.RemoteEndPoint : To)}).");
+        }
+
+        long sentBefore = process.BytesSent;
         try
         {
             var sent = To is null
@@ -132,12 +144,25 @@ public sealed class SendNetworkProcessCommand : ProcessSelectionCmdlet
             if (!sent.IsCompleted)
             {
                 sent.ContinueWith(_ => Session.Table.Activity.Set(), TaskScheduler.Default);
-                Session.WaitUntil(() => sent.IsCompleted, null, this);
+                var progress = bytes.Length >= ProgressThreshold ? new TransferProgress(this, $"Sending to {process.Name}", "written", bytes.Length) : null;
+                Session.WaitUntil(
+                    () =>
+                    {
+                        progress?.Report(process.BytesSent - sentBefore);
+                        return sent.IsCompleted;
+                    },
+                    null,
+                    this);
+                progress?.Complete();
             }
 
             if (sent.Exception?.InnerException is NetProcException failed)
             {
                 WriteError(failed);
+            }
+            else if (!eof && VerboseWanted)
+            {
+                WriteVerbose($"Wrote {bytes.Length:N0} bytes to {process.Name}: in the system's send buffer (Wait-NetworkProcess -Delivered waits for the peer).");
             }
         }
         catch (NetProcException e)

@@ -69,6 +69,7 @@ public sealed class SetNetworkProcessCommand : ProcessSelectionCmdlet
                 try
                 {
                     Apply(process);
+                    WriteVerbose($"Set {string.Join(", ", MyInvocation.BoundParameters.Keys.Where(IsSetting))} of {process.Name}.");
                 }
                 catch (NetProcException e)
                 {

@@ -18,6 +18,7 @@ public sealed class SuspendNetworkProcessCommand : ProcessSelectionCmdlet
             if (ShouldProcess(process.Name, "Suspend"))
             {
                 process.Suspend();
+                WriteVerbose($"Suspended {process.Name}: it reads nothing more; what arrives waits in the system.");
             }
 
             if (PassThru)

@@ -34,19 +34,34 @@ public sealed class WaitNetworkProcessCommand : ProcessSelectionCmdlet
 
     protected override void ProcessRecord()
     {
+        using var delivery = VerboseDelivery();
+        string limit = Timeout is double seconds ? $"at most {seconds} s" : "without limit";
         if (Delivered)
         {
-            WriteObject(WaitForDelivery(SelectProcesses()));
+            var waited = SelectProcesses();
+            if (VerboseWanted)
+            {
+                WriteVerbose($"Waiting {limit} until the peers of {Names(waited)} have taken everything sent.");
+            }
+            WriteObject(WaitForDelivery(waited));
             return;
         }
 
         if (ParameterSetName == ByName && Name is null)
         {
+            if (VerboseWanted)
+            {
+                WriteVerbose($"Waiting {limit} for output from any process, running callbacks meanwhile.");
+            }
             WriteObject(WaitForAnyOutput());
             return;
         }
 
         var selected = SelectProcesses();
+        if (VerboseWanted)
+        {
+            WriteVerbose($"Waiting {limit} for output from {Names(selected)}, running callbacks meanwhile.");
+        }
         bool Produced() => selected.Any(p => p.OutputCount != p.OutputSeen);
         Session.WaitUntil(() => Produced() || selected.All(p => !p.IsLive), Timeout, this, selected);
         WriteObject(Produced());
@@ -55,6 +70,9 @@ public sealed class WaitNetworkProcessCommand : ProcessSelectionCmdlet
             process.OutputSeen = process.OutputCount;
         }
     }
+
+    private static string Names(IReadOnlyList<NetProcess> processes) =>
+        processes.Count == 0 ? "no process" : string.Join(", ", processes.Select(p => p.Name));
 
     private bool WaitForDelivery(IReadOnlyList<NetProcess> selected)
     {

@@ -80,14 +80,15 @@ public sealed class StreamProcess : NetworkProcess
     /// <summary>
     /// Resolves the host and connects, trying each address in order as Emacs does, all within the connect timeout.
     /// Sets the endpoints but not the status: a blocking caller marks it open, a background connect posts the change.
+    /// <paramref name="trace"/>, if given, hears each step (on whatever thread takes it) for the user's -Verbose.
     /// </summary>
-    public async Task ConnectAsync(CancellationToken cancel)
+    public async Task ConnectAsync(CancellationToken cancel, Action<string>? trace = null)
     {
         string address = requestedFamily == ProcessFamily.Local ? $"{Service}" : $"{Host ?? Endpoints.DefaultHost(requestedFamily)}:{Service}";
         var deadline = Timeouts.DeadlineAfter(connectTimeout);
         try
         {
-            await ConnectBeforeAsync(address, deadline, cancel).ConfigureAwait(false);
+            await ConnectBeforeAsync(address, deadline, cancel, trace).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
@@ -105,16 +106,18 @@ public sealed class StreamProcess : NetworkProcess
     }
 
     /// <summary>Connects, or throws <see cref="TimeoutException"/> once <paramref name="deadline"/> passes.</summary>
-    private async Task ConnectBeforeAsync(string address, DateTime deadline, CancellationToken cancel)
+    private async Task ConnectBeforeAsync(string address, DateTime deadline, CancellationToken cancel, Action<string>? trace)
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancel, Closing);
         var endpoints = await Endpoints.ForConnectAsync(Host, Service, requestedFamily, Protocol, linked.Token)
             .WaitAsync(Timeouts.LeftForWait(deadline), linked.Token)
             .ConfigureAwait(false);
+        trace?.Invoke($"{address} is {string.Join(", ", endpoints.Select(e => e.ToString()))}.");
         SocketException? last = null;
         EndPoint? failed = null;
         foreach (var endpoint in endpoints)
         {
+            trace?.Invoke($"Connecting to {endpoint}...");
             var attempt = Endpoints.NewSocket(endpoint, Protocol);
             try
             {
@@ -133,6 +136,7 @@ public sealed class StreamProcess : NetworkProcess
             catch (SocketException e)
             {
                 attempt.Dispose();
+                trace?.Invoke($"{endpoint}: {e.Message}");
                 last = e;
                 failed = endpoint;
             }

@@ -23,6 +23,7 @@ public sealed class ProcessSession
     private readonly PSEventManager events;
     private readonly PSHost host;
     private readonly PSEventSubscriber subscriber;
+    private Action<string>? verbose;
     private int eventQueued;
     private int waiting;
     private int callbacksDueWhileWaiting;
@@ -50,6 +51,17 @@ public sealed class ProcessSession
 
     /// <summary>Chunks delivered to filters or buffers in this session, from any process.</summary>
     internal long DeliveredChunks { get; private set; }
+
+    /// <summary>
+    /// Until disposed, delivery tells <paramref name="sink"/> (a waiting cmdlet's WriteVerbose) whom servers accept and
+    /// how processes close; nested waits restore the outer sink when they end.
+    /// </summary>
+    public IDisposable VerboseTo(Action<string>? sink)
+    {
+        var outer = verbose;
+        verbose = sink;
+        return new VerboseScope(this, outer);
+    }
 
     /// <summary>The session of the calling runspace, created on first use.</summary>
     public static ProcessSession For(PSCmdlet cmdlet)
@@ -329,15 +341,17 @@ public sealed class ProcessSession
         }
 
         // The sentinel still finds its process listed, so it may remove it by name as well as by object.
+        verbose?.Invoke($"{process.Name}: {change.Message.TrimEnd()} (exit status {change.ExitStatus}); closing gracefully.");
         process.CloseTransport();
         CallSentinel(process, change.Message, warn);
         ForgetIfDone(process);
     }
 
     /// <summary>An accepted connection joins the list: the server's log hears of it first, then its own sentinel.</summary>
-    private static void ListConnection(ServerProcess server, AcceptedSocket accepted, Action<string> warn)
+    private void ListConnection(ServerProcess server, AcceptedSocket accepted, Action<string> warn)
     {
         var (connection, peerHost) = server.Adopt(accepted);
+        verbose?.Invoke($"{server.Name} accepted {connection.Name} from {connection.RemoteEndPoint?.ToString() ?? peerHost}.");
         CallLog(server, connection, $"accept from {peerHost}\n", warn);
         CallSentinel(connection, $"open from {peerHost}\n", warn);
     }
@@ -441,5 +455,19 @@ public sealed class ProcessSession
         {
             // A host that is itself going away may refuse output; closing goes on.
         }
+    }
+
+    private sealed class VerboseScope : IDisposable
+    {
+        private readonly ProcessSession session;
+        private readonly Action<string>? outer;
+
+        public VerboseScope(ProcessSession session, Action<string>? outer)
+        {
+            this.session = session;
+            this.outer = outer;
+        }
+
+        public void Dispose() => session.verbose = outer;
     }
 }
