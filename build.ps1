@@ -47,6 +47,10 @@ function Invoke-Build {
     New-Item -ItemType Directory $moduleOut | Out-Null
     Copy-Item (Join-Path $bin 'NetProc.PowerShell.dll') $moduleOut
     Copy-Item (Join-Path $root 'module/*') $moduleOut -Recurse
+    # Cmdlet help from the /// comments (the compiler's doc file, not shipped) and help/*.psd1.
+    $helpArgs = @('-ModulePath', $moduleOut, '-DocFile', (Join-Path $bin 'NetProc.PowerShell.xml'),
+        '-SourceDir', (Join-Path $root 'help'), '-OutFile', (Join-Path $moduleOut 'en-US/NetProc.PowerShell.dll-Help.xml'))
+    if ((Invoke-Child (Join-Path $root 'tools/New-CmdletHelp.ps1') $helpArgs) -ne 0) { throw 'cmdlet help generation failed' }
     Write-Host "Built $moduleOut"
 }
 

@@ -6,9 +6,9 @@ BeforeDiscovery {
     $readme = Get-Content (Join-Path $PSScriptRoot '../../README.md')
     $steps = [Collections.Generic.List[hashtable]]::new()
     $inBlock = $false
-    $tour = $true
+    $tour = $false
     foreach ($line in $readme) {
-        if ($line -like '## How it maps to Emacs*') { $tour = $false }
+        if ($line -like '## *') { $tour = $line -like '## A tour*' }
         if (-not $tour) { continue }
         if ($line -match '^```') { $inBlock = $line -match '^```powershell'; continue }
         if (-not $inBlock) { continue }

@@ -40,14 +40,29 @@ public abstract class ProcessSelectionCmdlet : NetProcCmdlet
     protected const string ById = "Id";
     protected const string ByObject = "InputObject";
 
+    /// <summary>
+    /// The names of the processes to act on, as Get-NetworkProcess lists them. Wildcards are allowed (<c>web*</c>);
+    /// the exact name always selects, brackets and all (<c>'srv &lt;[::1]:41474&gt;'</c>). An exact name that matches
+    /// nothing is a ProcessNotFound error; a pattern that matches nothing is silent. Tab completion offers the
+    /// session's names. Omitted: every process for Get-NetworkProcess and Wait-NetworkProcess; the other cmdlets
+    /// need a process named.
+    /// </summary>
     [Parameter(ParameterSetName = ByName, Position = 0, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(ProcessNameCompleter))]
     public virtual string[]? Name { get; set; }
 
+    /// <summary>
+    /// The Ids of the processes to act on (the small numbers Get-NetworkProcess shows in its Id column). An Id that
+    /// matches nothing is a ProcessNotFound error.
+    /// </summary>
     [Parameter(ParameterSetName = ById, Mandatory = true, ValueFromPipelineByPropertyName = true)]
     public virtual int[]? Id { get; set; }
 
+    /// <summary>
+    /// Process objects to act on, as New-NetworkProcess and Get-NetworkProcess return them; usually piped in. An
+    /// object still works after its process closed.
+    /// </summary>
     [Parameter(ParameterSetName = ByObject, Mandatory = true, Position = 0, ValueFromPipeline = true)]
     [ValidateNotNull]
     public virtual NetProcess[]? InputObject { get; set; }

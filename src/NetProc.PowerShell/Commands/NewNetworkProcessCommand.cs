@@ -12,6 +12,11 @@ namespace NetProc.Commands;
 public sealed class NewNetworkProcessCommand : CreateProcessCmdlet
 {
 
+    /// <summary>
+    /// The process's name (Emacs <c>:name</c>). Names are unique in the session, compared case-insensitively: a
+    /// second <c>web</c> is named <c>web&lt;1&gt;</c>, the lowest free number. A server's connections are named after
+    /// it (<c>echo &lt;127.0.0.1:51622&gt;</c>).
+    /// </summary>
     [Parameter(Mandatory = true, Position = 0)]
     [ValidateNotNullOrEmpty]
     public string Name { get; set; } = string.Empty;
@@ -27,6 +32,10 @@ public sealed class NewNetworkProcessCommand : CreateProcessCmdlet
     [ArgumentCompleter(typeof(ServiceNameCompleter))]
     public object? Service { get; set; }
 
+    /// <summary>
+    /// IPv4, IPv6 or Local (a unix socket, named by its path in -Service; -Host is then ignored). Omitted: whatever
+    /// -Host resolves to (loopback: IPv4). Emacs <c>:family</c> (<c>ipv4</c>, <c>ipv6</c>, <c>local</c>).
+    /// </summary>
     [Parameter]
     public ProcessFamily? Family { get; set; }
 
@@ -47,6 +56,11 @@ public sealed class NewNetworkProcessCommand : CreateProcessCmdlet
     [Parameter]
     public ScriptBlock? Log { get; set; }
 
+    /// <summary>
+    /// Returns at once, status Connect, while the connect goes on in the background (Emacs <c>:nowait t</c>); the
+    /// sentinel then hears <c>"open\n"</c> or <c>"failed with code N\n"</c>. A send waits for the connect to end. For
+    /// stream clients only; a datagram socket is open at once.
+    /// </summary>
     [Parameter]
     public SwitchParameter NoWait { get; set; }
 
@@ -68,25 +82,58 @@ public sealed class NewNetworkProcessCommand : CreateProcessCmdlet
     [ValidateRange(0, double.MaxValue)]
     public double? Timeout { get; set; }
 
+    /// <summary>
+    /// Creates the process suspended (Emacs <c>:stop t</c>): a stream reads nothing and a server accepts nobody until
+    /// Resume-NetworkProcess (a datagram socket still reads into its window). Callbacks can be set before anything arrives.
+    /// </summary>
     [Parameter]
     public SwitchParameter Stopped { get; set; }
 
+    /// <summary>
+    /// Clears the process's QueryOnExit flag (Emacs <c>:noquery t</c>, which spares a process the question on exit).
+    /// A server's connections do not inherit the flag. Set-NetworkProcess -QueryOnExit changes it later.
+    /// </summary>
     [Parameter]
     public SwitchParameter NoQuery { get; set; }
 
+    /// <summary>
+    /// The name of the buffer that keeps the output (Emacs <c>:buffer</c>). Several processes may share one buffer;
+    /// Receive-NetworkProcess on any of them reads it. Omitted: the process keeps its output itself. A server's
+    /// connections get a buffer named after this one plus their <c>&lt;...&gt;</c> suffix.
+    /// </summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string? Buffer { get; set; }
 
+    /// <summary>
+    /// Called with every chunk of output instead of keeping it in the buffer (Emacs <c>:filter</c>):
+    /// <c>param($Process, $Data)</c>, $Data a string, or byte[] with -Encoding Byte. It runs on the PowerShell thread
+    /// while the session waits (prompt, Wait-NetworkProcess, Receive-NetworkProcess -Wait). A server gives it to
+    /// every connection it accepts.
+    /// </summary>
     [Parameter]
     public ScriptBlock? Filter { get; set; }
 
+    /// <summary>
+    /// Called when the process's status changes (Emacs <c>:sentinel</c>): <c>param($Process, $Message)</c>, with
+    /// Emacs's messages such as <c>"open\n"</c>, <c>"connection broken by remote peer\n"</c> and <c>"deleted\n"</c>
+    /// (see about_NetProc). A server gives it to every connection it accepts.
+    /// </summary>
     [Parameter]
     public ScriptBlock? Sentinel { get; set; }
 
+    /// <summary>
+    /// Your own data kept with the process, in its Plist property (Emacs <c>:plist</c>); the hashtable is copied. A
+    /// server gives each connection a copy of its own.
+    /// </summary>
     [Parameter]
     public Hashtable? Plist { get; set; }
 
+    /// <summary>
+    /// How text is encoded when sent and decoded when received (Emacs <c>:coding</c>): utf8 (the default), ascii,
+    /// latin1, unicode, bigendianunicode, utf32, a code page number, an Encoding object, or Byte for binary data
+    /// (output then comes as byte[]). Decoding is stateful: a character split across two reads arrives whole.
+    /// </summary>
     [Parameter]
     [EncodingArgument]
     [ArgumentCompleter(typeof(EncodingCompleter))]

@@ -11,6 +11,10 @@ namespace NetProc.Commands;
 public sealed class OpenNetworkStreamCommand : CreateProcessCmdlet
 {
 
+    /// <summary>
+    /// The process's name, unique in the session (a second <c>web</c> becomes <c>web&lt;1&gt;</c>). The first of
+    /// Emacs's positional arguments.
+    /// </summary>
     [Parameter(Mandatory = true, Position = 0)]
     [ValidateNotNullOrEmpty]
     public string Name { get; set; } = string.Empty;
@@ -21,15 +25,22 @@ public sealed class OpenNetworkStreamCommand : CreateProcessCmdlet
     [AllowEmptyString]
     public string? Buffer { get; set; }
 
+    /// <summary>The host to connect to: a name or an address. Omitted: loopback.</summary>
     [Parameter(Position = 2)]
     [ValidateNotNullOrEmpty]
     public new string? Host { get; set; }
 
+    /// <summary>The port: a number, a numeric string, or a name from the services file (<c>http</c>).</summary>
     [Parameter(Mandatory = true, Position = 3)]
     [UnwrapArgument]
     [ArgumentCompleter(typeof(ServiceNameCompleter))]
     public object? Service { get; set; }
 
+    /// <summary>
+    /// Returns at once, status Connect, while the connect goes on in the background (Emacs <c>:nowait t</c>); a
+    /// sentinel set later with Set-NetworkProcess hears <c>"open\n"</c> or <c>"failed with code N\n"</c>. A send
+    /// waits for the connect to end.
+    /// </summary>
     [Parameter]
     public SwitchParameter NoWait { get; set; }
 
@@ -42,6 +53,10 @@ public sealed class OpenNetworkStreamCommand : CreateProcessCmdlet
     [ValidateRange(0, double.MaxValue)]
     public double? Timeout { get; set; }
 
+    /// <summary>
+    /// How text is encoded and decoded (Emacs <c>:coding</c>): utf8 (the default), ascii, latin1, unicode,
+    /// bigendianunicode, utf32, a code page number, or Byte for binary data (output then comes as byte[]).
+    /// </summary>
     [Parameter]
     [EncodingArgument]
     [ArgumentCompleter(typeof(EncodingCompleter))]

@@ -26,6 +26,11 @@ public sealed class ReceiveNetworkProcessCommand : ProcessSelectionCmdlet
     [ValidateNotNullOrEmpty]
     public string? Buffer { get; set; }
 
+    /// <summary>
+    /// Waits first until a selected process has output or has closed (Emacs <c>accept-process-output</c>, then
+    /// reading the buffer), up to -Timeout; filters and sentinels run meanwhile. Without it, only what is there now
+    /// is read.
+    /// </summary>
     [Parameter]
     public SwitchParameter Wait { get; set; }
 
@@ -42,6 +47,7 @@ public sealed class ReceiveNetworkProcessCommand : ProcessSelectionCmdlet
     [ValidateRange(0, double.MaxValue)]
     public double? Timeout { get; set; }
 
+    /// <summary>Gives the raw bytes of each chunk as one byte[] instead of text, whatever the process's encoding.</summary>
     [Parameter]
     public SwitchParameter AsByteStream { get; set; }
 

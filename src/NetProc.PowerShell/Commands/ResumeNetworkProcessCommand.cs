@@ -8,6 +8,7 @@ namespace NetProc.Commands;
 [OutputType(typeof(NetProcess))]
 public sealed class ResumeNetworkProcessCommand : ProcessSelectionCmdlet
 {
+    /// <summary>Writes each selected process to the pipeline. Without it, the cmdlet writes nothing.</summary>
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 

@@ -16,6 +16,10 @@ public sealed class SetNetworkProcessCommand : ProcessSelectionCmdlet
     [AllowNull]
     public ScriptBlock? Filter { get; set; }
 
+    /// <summary>
+    /// The new sentinel, <c>param($Process, $Message)</c> (Emacs <c>set-process-sentinel</c>); <c>$null</c> removes
+    /// it. On a server, connections accepted from then on get it.
+    /// </summary>
     [Parameter]
     [AllowNull]
     public ScriptBlock? Sentinel { get; set; }
@@ -31,15 +35,27 @@ public sealed class SetNetworkProcessCommand : ProcessSelectionCmdlet
     [AllowEmptyString]
     public string? Buffer { get; set; }
 
+    /// <summary>
+    /// Replaces the process's Plist (Emacs <c>set-process-plist</c>); <c>$null</c> leaves it empty. To change one
+    /// entry, change <c>$process.Plist</c> itself.
+    /// </summary>
     [Parameter]
     [AllowNull]
     public Hashtable? Plist { get; set; }
 
+    /// <summary>
+    /// The encoding for text sent and received from now on (Emacs <c>set-process-coding-system</c>): utf8, ascii,
+    /// latin1, unicode, bigendianunicode, utf32, a code page number, or Byte for byte[] output.
+    /// </summary>
     [Parameter]
     [EncodingArgument]
     [ArgumentCompleter(typeof(EncodingCompleter))]
     public Encoding? Encoding { get; set; }
 
+    /// <summary>
+    /// Sets the QueryOnExit flag (Emacs <c>set-process-query-on-exit-flag</c>), e.g. <c>-QueryOnExit:$false</c>, as
+    /// New-NetworkProcess -NoQuery does at creation.
+    /// </summary>
     [Parameter]
     public bool QueryOnExit { get; set; }
 
@@ -57,6 +73,7 @@ public sealed class SetNetworkProcessCommand : ProcessSelectionCmdlet
     [ValidateRange(0, double.MaxValue)]
     public double Linger { get; set; }
 
+    /// <summary>Writes each selected process to the pipeline after changing it. Without it, the cmdlet writes nothing.</summary>
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 

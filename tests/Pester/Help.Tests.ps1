@@ -1,0 +1,80 @@
+# The cmdlet help users read with Get-Help: complete for every exported cmdlet, and its examples run as written.
+
+BeforeDiscovery {
+    Import-Module $env:NETPROC_MODULE -Force
+    $cmdlets = @((Get-Module NetProc).ExportedCmdlets.Keys | Sort-Object | ForEach-Object { @{ Name = $_ } })
+    $examples = @(foreach ($cmdlet in $cmdlets.Name) {
+            $number = 0
+            # What an example writes is checked against its Output in the help source, where it has one.
+            $source = Import-PowerShellDataFile (Join-Path $PSScriptRoot "../../help/$cmdlet.psd1")
+            foreach ($example in @((Get-Help $cmdlet -Examples).examples.example)) {
+                $expected = $source.Examples[$number]
+                $number++
+                @{ Cmdlet = $cmdlet; Number = $number; Code = $example.code; Checked = $expected.ContainsKey('Output'); Expected = @($expected['Output']) }
+            }
+        })
+}
+
+BeforeAll {
+    . $PSScriptRoot/TestHelpers.ps1
+    # -WhatIf and -Confirm are described with each cmdlet; the others in about_CommonParameters.
+    $script:commonParameters = [System.Management.Automation.PSCmdlet]::CommonParameters
+}
+
+Describe 'Cmdlet help' {
+    It 'describes every parameter of every exported cmdlet' {
+        $cmdletNames = (Get-Module NetProc).ExportedCmdlets.Keys
+        $manifest = Import-PowerShellDataFile (Join-Path $env:NETPROC_MODULE 'NetProc.psd1')
+        @($cmdletNames | Sort-Object) | Should -Be @($manifest.CmdletsToExport | Sort-Object)
+        $undescribed = foreach ($name in $cmdletNames) {
+            $help = Get-Help $name -Full
+            foreach ($parameter in (Get-Command $name).Parameters.Keys | Where-Object { $_ -notin $commonParameters }) {
+                $entry = @($help.parameters.parameter) | Where-Object name -EQ $parameter
+                if (-not ($entry.description.Text -join '').Trim()) { "$name -$parameter" }
+            }
+        }
+        $undescribed | Should -BeNullOrEmpty -Because 'every parameter needs a /// comment on its property'
+    }
+
+    It '<Name> has a synopsis, a description, inputs, outputs, links and at least two examples' -ForEach $cmdlets {
+        $help = Get-Help $Name -Full
+        # Without a help file, Get-Help makes the synopsis from the syntax, which starts with the cmdlet's name.
+        $help.Synopsis | Should -Not -Match "^\s*$Name\b"
+        ($help.description.Text -join '').Length | Should -BeGreaterThan 100
+        @($help.inputTypes.inputType).Count | Should -BeGreaterThan 0
+        @($help.returnValues.returnValue).Count | Should -BeGreaterThan 0
+        @($help.relatedLinks.navigationLink.linkText) | Should -Contain 'about_NetProc'
+        @($help.relatedLinks.navigationLink.linkText) -like 'Emacs: *' | Should -Not -BeNullOrEmpty
+        @($help.examples.example).Count | Should -BeGreaterOrEqual 2
+        foreach ($example in $help.examples.example) {
+            ($example.remarks.Text -join '').Trim() | Should -Not -BeNullOrEmpty
+        }
+    }
+
+    Context 'examples' {
+        # Examples use plain names (echo, client): a process left by another test would turn them into echo<1>.
+        BeforeEach {
+            Clear-NetworkProcesses
+        }
+
+        AfterEach {
+            Clear-NetworkProcesses
+        }
+
+        It '<Cmdlet> example <Number> runs as written, writes what its help says, and cleans up' -ForEach $examples {
+            $example = [scriptblock]::Create($Code)
+            # Errors stop the example and fail the test; warnings (a callback that threw, say) are collected.
+            $streams = & { $ErrorActionPreference = 'Stop'; & $example } 3>&1 6>&1
+            @($streams | Where-Object { $_ -is [System.Management.Automation.WarningRecord] }) | Should -BeNullOrEmpty
+            if ($Checked) {
+                # Output and Write-Host lines in order, as text; WhatIf messages go to the host, not a stream.
+                $written = @($streams | Where-Object { $_ -isnot [System.Management.Automation.WarningRecord] } | ForEach-Object {
+                        if ($_ -is [System.Management.Automation.InformationRecord]) { [string]$_.MessageData } else { [string]$_ }
+                    })
+                $written.Count | Should -Be $Expected.Count -Because "the example should write: $($Expected -join ' | '); it wrote: $($written -join ' | ')"
+                for ($i = 0; $i -lt $written.Count; $i++) { $written[$i] | Should -BeLike $Expected[$i] }
+            }
+            @(Get-NetworkProcess | ForEach-Object { "$($_.Name) ($($_.Status))" }) | Should -BeNullOrEmpty -Because 'each example removes what it created'
+        }
+    }
+}
