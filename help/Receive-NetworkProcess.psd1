@@ -55,6 +55,22 @@ $lines plays a server that sends three lines to each client and hangs up; its cl
 '@
             Output  = @('got one', 'got two', 'got three')
         }
+        @{
+            Title   = 'Read a buffer that two processes share, by its name'
+            Code    = @'
+$echo = New-NetworkProcess -Name echo -Server -Service 0 -Filter { param($Process, $Data) Send-NetworkProcess $Process $Data }
+$a = New-NetworkProcess -Name a -Service $echo.Service -Buffer shared
+$b = New-NetworkProcess -Name b -Service $echo.Service -Buffer shared
+Send-NetworkProcess $a "from a`n"; $null = Wait-NetworkProcess $a -Timeout 5
+Send-NetworkProcess $b "from b`n"; $null = Wait-NetworkProcess $b -Timeout 5
+Receive-NetworkProcess -Buffer shared -Line
+Remove-NetworkProcess a, b, echo*
+'@
+            Remarks = @'
+Both clients write their output to the buffer named "shared", as Emacs processes may share a buffer. -Buffer reads it by its name: what every process that shares it received, in the order it arrived ("from a", then "from b").
+'@
+            Output  = @('from a', 'from b')
+        }
     )
     Links       = @('about_NetProc', 'Emacs: accept-process-output', 'Emacs: process-buffer', 'Wait-NetworkProcess', 'Send-NetworkProcess')
 }

@@ -118,15 +118,13 @@ Describe 'Registry' {
     }
 
     Context 'format view' {
-        It 'shows Id, Name, Kind and Status in the default table view' {
+        It 'shows Id, Name, Status and Address in the default table view' {
             $listener = New-TestListener
             $p = New-NetworkProcess -Name viewme -Service $listener.Port
             $text = Get-NetworkProcess | Out-String -Width 250
             $header = ($text -split "`n" | Where-Object { $_ -match '\bName\b' } | Select-Object -First 1)
-            $header | Should -Match '\bId\b'
-            $header | Should -Match '\bKind\b'
-            $header | Should -Match '\bStatus\b'
-            $text | Should -Match "\b$($p.Id)\s+viewme\s+Client\s+Open\b"
+            $header | Should -Match '\bId\s+Name\s+Status\b.*\bAddress\b'
+            $text | Should -Match "\b$($p.Id)\s+viewme\s+Open\s+0 127\.0\.0\.1:$($listener.Port)\b"
         }
     }
 

@@ -101,7 +101,7 @@ public abstract class ProcessSelectionCmdlet : NetProcCmdlet
                     }
                     else
                     {
-                        WriteError(ErrorRecords.NotFound($"No process has Id {id}.", id));
+                        WriteError(ErrorRecords.NotFound($"No process has Id {id}.{Forgotten(Session.Table.FindForgotten(null, id))}", id));
                     }
                 }
 
@@ -146,7 +146,8 @@ public abstract class ProcessSelectionCmdlet : NetProcCmdlet
                     }
                     else
                     {
-                        WriteError(ErrorRecords.NotFound($"No process is named '{name}'.", name));
+                        WriteError(ErrorRecords.NotFound(
+                            $"No process is named '{name}'.{Forgotten(Session.Table.FindForgotten(WildcardPattern.Unescape(name)))}", name));
                     }
                 }
 
@@ -155,6 +156,16 @@ public abstract class ProcessSelectionCmdlet : NetProcCmdlet
 
         return selected;
     }
+
+    /// <summary>
+    /// Explains a name or Id that finds nothing because its process left the list: closed processes leave once their
+    /// output is read (Emacs's <c>delete-exited-processes</c>), and the object stays usable.
+    /// </summary>
+    private static string Forgotten(ForgottenProcess? gone) => gone is null ? string.Empty
+        : $" Process '{gone.Name}' (Id {gone.Id}) {gone.How} at {gone.At:HH:mm:ss} and left the list"
+            + (gone.How == "was removed" ? "." : ", as a closed process does once its output is read (Emacs's delete-exited-processes).")
+            + " A variable that holds it still works: give it to -InputObject (Get-ProcessStatus, Format-List shows its"
+            + " counters and LastError).";
 
     /// <summary>The processes a wildcard pattern matches; a malformed pattern (<c>a[</c>) is an error that matches none.</summary>
     private IEnumerable<NetProcess> Matching(string name)

@@ -29,6 +29,7 @@ public sealed class NewNetworkProcessCommand : CreateProcessCmdlet
     /// <summary>A port number, a numeric string, or a name from the services file (<c>http</c>); a path with <c>-Family Local</c>; 0 lets a server's kernel choose.</summary>
     [Parameter(Mandatory = true)]
     [UnwrapArgument]
+    [ArgumentCompleter(typeof(ServiceNameCompleter))]
     public object? Service { get; set; }
 
     /// <summary>
@@ -89,8 +90,9 @@ public sealed class NewNetworkProcessCommand : CreateProcessCmdlet
     public SwitchParameter Stopped { get; set; }
 
     /// <summary>
-    /// Clears the process's QueryOnExit flag (Emacs <c>:noquery t</c>, which spares a process the question on exit).
-    /// A server's connections do not inherit the flag. Set-NetworkProcess -QueryOnExit changes it later.
+    /// Clears the process's QueryOnExit flag (Emacs <c>:noquery t</c>, which spares a process the question on exit):
+    /// when the session ends with it still live, it is closed without being listed in the warning that names the live
+    /// processes. A server's connections do not inherit the flag. Set-NetworkProcess -QueryOnExit changes it later.
     /// </summary>
     [Parameter]
     public SwitchParameter NoQuery { get; set; }

@@ -33,6 +33,7 @@ public sealed class OpenNetworkStreamCommand : CreateProcessCmdlet
     /// <summary>The port: a number, a numeric string, or a name from the services file (<c>http</c>).</summary>
     [Parameter(Mandatory = true, Position = 3)]
     [UnwrapArgument]
+    [ArgumentCompleter(typeof(ServiceNameCompleter))]
     public object? Service { get; set; }
 
     /// <summary>

@@ -12,8 +12,19 @@ namespace NetProc.Commands;
 [OutputType(typeof(string), typeof(byte[]), typeof(ReceivedData))]
 public sealed class ReceiveNetworkProcessCommand : ProcessSelectionCmdlet
 {
+    private const string ByBuffer = "Buffer";
+
     /// <summary>A -Stream read shows progress once it has run this long.</summary>
     private static readonly TimeSpan StreamProgressDelay = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Reads a named buffer (<c>-Buffer</c> of <c>New-NetworkProcess</c> or <c>Set-NetworkProcess</c>) instead of
+    /// processes: what every process that shares it wrote, in arrival order. <c>-Wait</c> and <c>-Stream</c> wait for
+    /// any of them.
+    /// </summary>
+    [Parameter(ParameterSetName = ByBuffer, Mandatory = true)]
+    [ValidateNotNullOrEmpty]
+    public string? Buffer { get; set; }
 
     /// <summary>
     /// Waits first until a selected process has output or has closed (Emacs <c>accept-process-output</c>, then
@@ -66,7 +77,15 @@ public sealed class ReceiveNetworkProcessCommand : ProcessSelectionCmdlet
     protected override void ProcessRecord()
     {
         using var delivery = VerboseDelivery();
-        var processes = SelectProcesses();
+        var processes = ParameterSetName == ByBuffer ? Session.Table.WritersOf(Buffer!) : SelectProcesses();
+        if (processes.Count == 0 && ParameterSetName == ByBuffer)
+        {
+            WriteError(new NetProcException(
+                NetProcError.BufferNotFound,
+                $"No process writes to a buffer named '{Buffer}': name one with -Buffer on New-NetworkProcess or Set-NetworkProcess.",
+                Buffer));
+        }
+
         if (processes.Count == 0)
         {
             return;

@@ -54,7 +54,8 @@ public sealed class SetNetworkProcessCommand : ProcessSelectionCmdlet
 
     /// <summary>
     /// Sets the QueryOnExit flag (Emacs <c>set-process-query-on-exit-flag</c>), e.g. <c>-QueryOnExit:$false</c>, as
-    /// New-NetworkProcess -NoQuery does at creation.
+    /// New-NetworkProcess -NoQuery does at creation. A live process with the flag set is named in the warning the
+    /// session gives when it ends (pwsh exits, the runspace closes) before closing its processes.
     /// </summary>
     [Parameter]
     public bool QueryOnExit { get; set; }

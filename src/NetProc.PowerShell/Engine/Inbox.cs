@@ -32,6 +32,9 @@ public sealed class Chunk
     /// <summary>When it arrived, in local time (kept in UTC: the conversion costs a time-zone lookup per chunk).</summary>
     public DateTime Received => receivedUtc.ToLocalTime();
 
+    /// <summary>When it arrived, in UTC: orders the chunks of several processes in a buffer they share.</summary>
+    internal DateTime ReceivedUtc => receivedUtc;
+
     /// <summary>The bytes; valid until <see cref="Release"/>.</summary>
     internal ReadOnlySpan<byte> Span => data.AsSpan(0, Count);
 

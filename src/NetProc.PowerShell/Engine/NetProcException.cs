@@ -15,6 +15,7 @@ public enum NetProcError
     AddressInUse,
     AccessDenied,
     ProcessNotFound,
+    BufferNotFound,
     InvalidWildcard,
     ProcessNotRunning,
     OutputClosed,

@@ -39,6 +39,8 @@ public abstract class NetProcess
     private long windowUse;
     private long bytesReceived;
     private long bytesSent;
+    private long chunksReceived;
+    private long chunksSent;
     private Encoding? encoding;
     private Decoder? decoder;
     private ProcessBuffer? buffer;
@@ -112,6 +114,10 @@ public abstract class NetProcess
 
     public Hashtable Plist { get; internal set; } = new();
 
+    /// <summary>
+    /// Whether the session, ending while this process is live, lists it in its warning (Emacs's query-on-exit flag);
+    /// <c>-NoQuery</c> clears it.
+    /// </summary>
     public bool QueryOnExit { get; internal set; } = true;
 
     /// <summary>
@@ -128,6 +134,65 @@ public abstract class NetProcess
     public long BytesReceived => Interlocked.Read(ref bytesReceived);
 
     public long BytesSent => Interlocked.Read(ref bytesSent);
+
+    /// <summary>Reads that brought bytes (for a datagram process, datagrams received).</summary>
+    public long ChunksReceived => Interlocked.Read(ref chunksReceived);
+
+    /// <summary>Writes the kernel took (for a datagram process, datagrams sent); a large send may take several.</summary>
+    public long ChunksSent => Interlocked.Read(ref chunksSent);
+
+    /// <summary>The encoding's name as <c>-Encoding</c> takes it (<c>utf-8</c>, <c>us-ascii</c>…), or <c>Byte</c> for bytes.</summary>
+    public string EncodingName => encoding?.WebName ?? "Byte";
+
+    /// <summary>
+    /// The end a user looks for first: the peer's address, or for a server (and an accepted unix connection, whose peer
+    /// has no name) <c>on</c> the address it listens on; before a connect is done, the host and service as given.
+    /// </summary>
+    public string Address
+    {
+        get
+        {
+            string remote = RemoteEndPoint?.ToString() ?? string.Empty;
+            return (Kind == ProcessKind.Server || remote.Length == 0) && LocalEndPoint is not null ? $"on {LocalEndPoint}"
+                : remote.Length > 0 ? remote
+                : HostAndService;
+        }
+    }
+
+    /// <summary>
+    /// The process as Emacs's <c>list-processes</c> describes it: <c>(network connection to HOST:SERVICE)</c>,
+    /// <c>(network server on HOST:SERVICE)</c>, with <c>datagram</c> for datagram sockets.
+    /// </summary>
+    public string Contact
+    {
+        get
+        {
+            string kind = Protocol == ProcessProtocol.Datagram ? "datagram" : "network";
+            string where = Host is not null || Family == ProcessFamily.Local ? HostAndService
+                : Kind == ProcessKind.Server ? LocalEndPoint?.ToString() ?? HostAndService
+                : RemoteEndPoint?.ToString() ?? HostAndService;
+            return Kind == ProcessKind.Server ? $"({kind} server on {where})" : $"({kind} connection to {where})";
+        }
+    }
+
+    /// <summary>Which callbacks are set: <c>Filter</c>, <c>Sentinel</c>, <c>Log</c>, comma-separated; empty for none.</summary>
+    public string Callbacks => string.Join(
+        ", ",
+        new[] { (nameof(Filter), Filter), (nameof(Sentinel), Sentinel), (nameof(Log), Log) }.Where(c => c.Item2 is not null).Select(c => c.Item1));
+
+    /// <summary>
+    /// What a process holds unconsumed before its reads pause: bytes for streams and datagram sockets (see
+    /// <see cref="BufferedBytes"/>), accepted connections for a server.
+    /// </summary>
+    public virtual long WindowSize => Window;
+
+    /// <summary>The host and service as given (a unix socket: its path), an IPv6 address in brackets.</summary>
+    private string HostAndService => Host switch
+    {
+        null => Service?.ToString() ?? string.Empty,
+        _ when Host.Contains(':') => $"[{Host}]:{Service}",
+        _ => $"{Host}:{Service}",
+    };
 
     /// <summary>Bytes read from the peer that no filter or reader has consumed yet (for a server: accepted connections not yet listed).</summary>
     public long BufferedBytes => Interlocked.Read(ref unconsumed);
@@ -206,6 +271,7 @@ public abstract class NetProcess
     protected void PostData(byte[] data, int count, EndPoint? from, bool pooled = false)
     {
         Interlocked.Add(ref bytesReceived, count);
+        Interlocked.Increment(ref chunksReceived);
         PostCounted(new Chunk(this, data, count, from, pooled), count);
     }
 
@@ -250,7 +316,11 @@ public abstract class NetProcess
         _ => $"Process {Name} is not running (status {Status}).",
     };
 
-    protected void CountSent(int count) => Interlocked.Add(ref bytesSent, count);
+    protected void CountSent(int count)
+    {
+        Interlocked.Add(ref bytesSent, count);
+        Interlocked.Increment(ref chunksSent);
+    }
 
     /// <summary>Completes when the process may read again: not stopped and its window not full.</summary>
     protected Task ReadPermission()

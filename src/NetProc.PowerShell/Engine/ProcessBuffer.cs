@@ -9,6 +9,9 @@ public sealed class ProcessBuffer
 {
     private readonly Queue<Chunk> chunks = new();
 
+    /// <summary>When the last chunk in the queue arrived: a chunk no older goes at the end.</summary>
+    private DateTime newest = DateTime.MinValue;
+
     internal ProcessBuffer(string? name)
     {
         Name = name;
@@ -24,10 +27,28 @@ public sealed class ProcessBuffer
     /// <summary>The text after the last newline that <c>-Line</c> reading has not given out yet.</summary>
     internal string LinePending { get; set; } = string.Empty;
 
+    /// <summary>
+    /// Adds a chunk in arrival order. Each process hands its own chunks over in order, but processes sharing the buffer
+    /// are delivered one inbox after another: a chunk that arrived before others already here goes before them.
+    /// </summary>
     internal void Append(Chunk chunk)
     {
-        chunks.Enqueue(chunk);
         Length += chunk.Count;
+        if (chunk.ReceivedUtc >= newest)
+        {
+            newest = chunk.ReceivedUtc;
+            chunks.Enqueue(chunk);
+            return;
+        }
+
+        var held = chunks.ToList();
+        int at = held.FindIndex(c => c.ReceivedUtc > chunk.ReceivedUtc);
+        held.Insert(at < 0 ? held.Count : at, chunk);
+        chunks.Clear();
+        foreach (var c in held)
+        {
+            chunks.Enqueue(c);
+        }
     }
 
     /// <summary>Moves one process's chunks, in order, to another buffer.</summary>

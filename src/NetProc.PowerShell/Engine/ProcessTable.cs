@@ -13,6 +13,7 @@ public sealed class ProcessTable
     private readonly Dictionary<string, NetProcess> byName = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, WeakReference<ProcessBuffer>> buffers = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentQueue<NetProcess> ready = new();
+    private readonly LinkedList<ForgottenProcess> forgotten = new();
     private int nextId = 1;
     private int acceptCount;
     private int sweepAt = 64;
@@ -52,7 +53,10 @@ public sealed class ProcessTable
         }
     }
 
-    /// <summary>Takes the process off the list; true when it was listed.</summary>
+    /// <summary>How many processes that left the list the table remembers, to explain a name that finds nothing.</summary>
+    public const int ForgottenRemembered = 16;
+
+    /// <summary>Takes the process off the list, remembering it among the recently forgotten; true when it was listed.</summary>
     public bool Unregister(NetProcess process)
     {
         lock (gate)
@@ -63,9 +67,45 @@ public sealed class ProcessTable
             }
 
             byName.Remove(process.Name);
+            Remember(new ForgottenProcess(process.Name, process.Id, DateTime.Now, HowForgotten(process)));
         }
 
         return true;
+    }
+
+    /// <summary>The most recent process of that name (or Id) that left the list, if the table still remembers it.</summary>
+    public ForgottenProcess? FindForgotten(string? name, int? id = null)
+    {
+        lock (gate)
+        {
+            return forgotten.FirstOrDefault(f => id is not null ? f.Id == id : string.Equals(f.Name, name, StringComparison.OrdinalIgnoreCase));
+        }
+    }
+
+    /// <summary>Unregistering a process still open is its removal; one already closed leaves once its output was read.</summary>
+    private static string HowForgotten(NetProcess process) => process.Status switch
+    {
+        not ProcessStatus.Closed => "was removed",
+        _ when process.ExitStatus is 256 => "was closed by its peer",
+        _ => "closed",
+    };
+
+    private void Remember(ForgottenProcess gone)
+    {
+        for (var node = forgotten.First; node is not null; node = node.Next)
+        {
+            if (string.Equals(node.Value.Name, gone.Name, StringComparison.OrdinalIgnoreCase))
+            {
+                forgotten.Remove(node);
+                break;
+            }
+        }
+
+        forgotten.AddFirst(gone);
+        if (forgotten.Count > ForgottenRemembered)
+        {
+            forgotten.RemoveLast();
+        }
     }
 
     public NetProcess? FindByName(string name)
@@ -83,6 +123,10 @@ public sealed class ProcessTable
             return byId.GetValueOrDefault(id);
         }
     }
+
+    /// <summary>The listed processes whose output goes to the named buffer, in Id order.</summary>
+    public IReadOnlyList<NetProcess> WritersOf(string bufferName) =>
+        Processes.Where(p => string.Equals(p.Buffer?.Name, bufferName, StringComparison.OrdinalIgnoreCase)).ToArray();
 
     /// <summary>
     /// The named buffer, created when no process holds one of that name. The table holds buffers weakly:
@@ -163,3 +207,6 @@ public sealed class ProcessTable
         }
     }
 }
+
+/// <summary>A process that left its table: its name, Id, when, and how (<c>was removed</c>, <c>was closed by its peer</c>…).</summary>
+public sealed record ForgottenProcess(string Name, int Id, DateTime At, string How);

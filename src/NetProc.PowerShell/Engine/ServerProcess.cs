@@ -95,7 +95,10 @@ public sealed class ServerProcess : NetworkProcess
     /// would otherwise overflow under a burst and make clients retry a second later); a suspended server accepts
     /// nobody, so clients wait in the kernel backlog instead.
     /// </summary>
-    protected override long Window => Math.Max(backlog, 256) * (1L + ChunkOverhead);
+    protected override long Window => WindowSize * (1L + ChunkOverhead);
+
+    /// <summary>How many accepted connections may wait to be listed before accepting pauses.</summary>
+    public override long WindowSize => Math.Max(backlog, 256);
 
     /// <summary>A stream server only accepts: its connections are what sends.</summary>
     public override Task SendAsync(ReadOnlyMemory<byte> data, bool eof) => throw new NetProcException(

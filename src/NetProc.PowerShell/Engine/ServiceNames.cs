@@ -43,6 +43,9 @@ public static class ServiceNames
         return (int)port;
     }
 
+    /// <summary>The service names (aliases included) of <paramref name="protocol"/>'s services file entries, with their ports.</summary>
+    public static IReadOnlyDictionary<string, int> NamesFor(ProcessProtocol protocol) => ServicesFor(protocol);
+
     private static Dictionary<string, int> ServicesFor(ProcessProtocol protocol) =>
         protocol == ProcessProtocol.Datagram ? UdpServices.Value : TcpServices.Value;
 

@@ -15,7 +15,7 @@ public static class ErrorRecords
     {
         NetProcError.ConnectionRefused or NetProcError.ConnectFailed or NetProcError.SendFailed => ErrorCategory.ConnectionError,
         NetProcError.ConnectTimeout => ErrorCategory.OperationTimeout,
-        NetProcError.HostNotFound or NetProcError.ProcessNotFound => ErrorCategory.ObjectNotFound,
+        NetProcError.HostNotFound or NetProcError.ProcessNotFound or NetProcError.BufferNotFound => ErrorCategory.ObjectNotFound,
         NetProcError.AddressInUse => ErrorCategory.ResourceExists,
         NetProcError.AccessDenied => ErrorCategory.PermissionDenied,
         NetProcError.ListenFailed => ErrorCategory.ResourceUnavailable,

@@ -427,7 +427,33 @@ public sealed class ProcessSession
         {
             runspace.StateChanged -= OnRunspaceStateChanged;
             Table.Ready -= OnReady;
+            WarnOfLiveProcesses();
             Table.CloseAll();
+        }
+    }
+
+    /// <summary>
+    /// The session ends with processes still live: as Emacs asks before exiting when a process has its query flag set,
+    /// the host is told which ones are closed now (those made with <c>-NoQuery</c> are left out).
+    /// </summary>
+    private void WarnOfLiveProcesses()
+    {
+        var live = Table.Processes.Where(p => p.IsLive && p.QueryOnExit).ToArray();
+        if (live.Length == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            host.UI.WriteWarningLine(
+                $"The session ends: closing {live.Length} live network process{(live.Length == 1 ? string.Empty : "es")}."
+                + string.Concat(live.Select(p => $"\n  {p.Name} {p.Contact}"))
+                + "\nA process made with -NoQuery (or set with -QueryOnExit $false) closes without being listed here.");
+        }
+        catch (Exception)
+        {
+            // A host that is itself going away may refuse output; closing goes on.
         }
     }
 
