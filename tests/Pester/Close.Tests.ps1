@@ -43,7 +43,7 @@ Describe 'Graceful close' {
         It 'a peer that keeps sending while the process is removed is not left hanging on a closed window' {
             $c = New-TestConnection
             $sending = [NetProcTestPeer]::SendChunksAsync($c.Peer, 100000, 64KB)
-            Wait-TestCondition { $c.Process.BytesReceived -gt 1MB } | Should -BeTrue
+            Wait-TestCondition { $c.Process.BytesReceived -gt 256KB } | Should -BeTrue
             Remove-NetworkProcess -InputObject $c.Process
             $sending.Wait(10000) | Should -BeTrue
             $sending.Result | Should -BeLessThan 100000
