@@ -133,6 +133,8 @@ Describe 'Graceful close' {
             $bytes = New-TestBytes -Size 8MB -Seed 3
             Send-NetworkProcess -InputObject $c.Process -Data $bytes -ErrorVariable err
             $err | Should -BeNullOrEmpty
+            # The session notices the peer's end-of-file when it waits (perhaps already inside the send); then it closes.
+            $null = Wait-NetworkProcess -InputObject $c.Process -Timeout 10
             $seen = Wait-TestDrain $drain
             $seen.End | Should -Be 'Fin'
             $seen.Length | Should -Be $bytes.Length
