@@ -32,8 +32,11 @@ public sealed class Chunk
     /// <summary>When it arrived, in local time (kept in UTC: the conversion costs a time-zone lookup per chunk).</summary>
     public DateTime Received => receivedUtc.ToLocalTime();
 
-    /// <summary>When it arrived, in UTC: orders the chunks of several processes in a buffer they share.</summary>
-    internal DateTime ReceivedUtc => receivedUtc;
+    /// <summary>
+    /// When it arrived, on the monotonic clock (<see cref="System.Diagnostics.Stopwatch"/>): orders the chunks of several
+    /// processes in a buffer they share, unaffected by changes to the system's time.
+    /// </summary>
+    internal long Arrival { get; } = System.Diagnostics.Stopwatch.GetTimestamp();
 
     /// <summary>The bytes; valid until <see cref="Release"/>.</summary>
     internal ReadOnlySpan<byte> Span => data.AsSpan(0, Count);

@@ -9,8 +9,8 @@ public sealed class ProcessBuffer
 {
     private readonly Queue<Chunk> chunks = new();
 
-    /// <summary>When the last chunk in the queue arrived: a chunk no older goes at the end.</summary>
-    private DateTime newest = DateTime.MinValue;
+    /// <summary>When the newest chunk in the queue arrived: a chunk no older goes at the end.</summary>
+    private long newest;
 
     internal ProcessBuffer(string? name)
     {
@@ -28,26 +28,31 @@ public sealed class ProcessBuffer
     internal string LinePending { get; set; } = string.Empty;
 
     /// <summary>
-    /// Adds a chunk in arrival order. Each process hands its own chunks over in order, but processes sharing the buffer
-    /// are delivered one inbox after another: a chunk that arrived before others already here goes before them.
+    /// Adds a chunk. A process's own chunks keep their order; in a named buffer that several processes share, processes
+    /// are delivered one inbox after another, so a chunk goes before the other processes' chunks that arrived after it.
     /// </summary>
     internal void Append(Chunk chunk)
     {
         Length += chunk.Count;
-        if (chunk.ReceivedUtc >= newest)
+        if (Name is null || chunk.Arrival >= newest)
         {
-            newest = chunk.ReceivedUtc;
+            newest = Math.Max(newest, chunk.Arrival);
             chunks.Enqueue(chunk);
             return;
         }
 
         var held = chunks.ToList();
-        int at = held.FindIndex(c => c.ReceivedUtc > chunk.ReceivedUtc);
-        held.Insert(at < 0 ? held.Count : at, chunk);
-        chunks.Clear();
-        foreach (var c in held)
+        int at = held.Count;
+        while (at > 0 && !ReferenceEquals(held[at - 1].Source, chunk.Source) && held[at - 1].Arrival > chunk.Arrival)
         {
-            chunks.Enqueue(c);
+            at--;
+        }
+
+        held.Insert(at, chunk);
+        chunks.Clear();
+        foreach (var kept in held)
+        {
+            chunks.Enqueue(kept);
         }
     }
 
