@@ -39,8 +39,10 @@ $variants = [ordered]@{
 $childScript = @'
 Import-Module PSReadLine
 $watch = [Diagnostics.Stopwatch]::StartNew()
-Import-Module $env:NETPROC_BENCH_MODULE -ErrorAction Stop
-$watch.Elapsed.TotalMilliseconds.ToString([cultureinfo]::InvariantCulture)
+$module = Import-Module $env:NETPROC_BENCH_MODULE -ErrorAction Stop -PassThru
+$elapsed = $watch.Elapsed.TotalMilliseconds.ToString([cultureinfo]::InvariantCulture)
+$module.ModuleBase
+$elapsed
 '@
 
 # One import in a fresh child; returns its milliseconds.
@@ -58,7 +60,13 @@ function Measure-Import([hashtable] $Variant) {
     $stderr = $child.StandardError.ReadToEndAsync()
     if (-not $child.WaitForExit(60000)) { $child.Kill($true); throw "the import child for $($Variant.Module) ran over 60 s" }
     if ($child.ExitCode -ne 0) { throw "the import child for $($Variant.Module) failed: $($stderr.Result)" }
-    [double]::Parse(($stdout.Result.Trim() -split "`n")[-1], $script:Invariant)
+    $lines = $stdout.Result.Trim() -split "`n"
+    # By name, a copy installed in the user's modules would win over the one under test, and time something else.
+    $loaded = $lines[-2].Trim()
+    if ($Variant.Module -eq 'NetProc' -and -not $loaded.StartsWith($Variant.ModulesFolder)) {
+        throw "Import-Module NetProc loaded $loaded, not the module under test in $($Variant.ModulesFolder): uninstall that copy first."
+    }
+    [double]::Parse($lines[-1], $script:Invariant)
 }
 
 function Get-Median([double[]] $Values) {
