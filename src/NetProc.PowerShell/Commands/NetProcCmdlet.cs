@@ -162,7 +162,7 @@ public abstract class ProcessSelectionCmdlet : NetProcCmdlet
     /// output is read (Emacs's <c>delete-exited-processes</c>), and the object stays usable.
     /// </summary>
     private static string Forgotten(ForgottenProcess? gone) => gone is null ? string.Empty
-        : $" Process '{gone.Name}' (Id {gone.Id}) {gone.How} at {gone.At:HH:mm:ss} and left the list"
+        : $" Process '{gone.Name}' (Id {gone.Id}) {gone.How} at {gone.At.ToLocalTime():HH:mm:ss} and left the list"
             + (gone.How == "was removed" ? "." : ", as a closed process does once its output is read (Emacs's delete-exited-processes).")
             + " A variable that holds it still works: give it to -InputObject (Get-ProcessStatus, Format-List shows its"
             + " counters and LastError).";

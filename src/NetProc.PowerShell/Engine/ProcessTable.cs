@@ -67,7 +67,7 @@ public sealed class ProcessTable
             }
 
             byName.Remove(process.Name);
-            Remember(new ForgottenProcess(process.Name, process.Id, DateTime.Now, HowForgotten(process)));
+            Remember(new ForgottenProcess(process.Name, process.Id, DateTime.UtcNow, HowForgotten(process)));
         }
 
         return true;
@@ -208,5 +208,5 @@ public sealed class ProcessTable
     }
 }
 
-/// <summary>A process that left its table: its name, Id, when, and how (<c>was removed</c>, <c>was closed by its peer</c>…).</summary>
+/// <summary>A process that left its table: its name, Id, when (UTC), and how (<c>was removed</c>, <c>was closed by its peer</c>…).</summary>
 public sealed record ForgottenProcess(string Name, int Id, DateTime At, string How);
