@@ -276,8 +276,9 @@ Describe 'Registry' {
             Get-NetProcThreadCount | Should -Be ($before + 1)
             Remove-NetworkProcess -InputObject $server
             Wait-TestCondition { (Get-NetProcThreadCount) -eq $before } | Should -BeTrue
+            # Removing the server closes only the listener: its connections stay, and need no thread of their own.
             @(Get-NetworkProcess -Name 'tsrv <*').Count | Should -Be 3
-            $peers.Count | Should -Be 3
+            @(Get-NetworkProcess -Name 'tsrv <*' | Where-Object Status -EQ 'Open').Count | Should -Be $peers.Count
         }
 
         It 'closing a runspace ends the threads of its clients and servers' {

@@ -177,7 +177,8 @@ function Receive-TestBytes {
     , $stream.ToArray()
 }
 
-# True when the raw peer sees the connection closed (end of stream or reset) within the timeout; data before it is skipped.
+# True when the raw peer sees the connection closed (end of stream or reset) within the timeout, false when the timeout
+# passes first; data before the close is skipped. Any other failure is thrown.
 function Test-PeerClosed {
     param([Parameter(Mandatory)] $Socket, [double] $Timeout = 5)
     $Socket.ReceiveTimeout = [int]($Timeout * 1000)
@@ -189,9 +190,14 @@ function Test-PeerClosed {
         }
         $false
     } catch {
-        $e = $_.Exception
+        $failure = $_
+        $e = $failure.Exception
         while ($e -and $e -isnot [System.Net.Sockets.SocketException]) { $e = $e.InnerException }
-        -not ($e -and $e.SocketErrorCode -eq 'TimedOut')
+        switch ($e.SocketErrorCode) {
+            'TimedOut' { return $false }
+            { $_ -in 'ConnectionReset', 'ConnectionAborted' } { return $true }
+            default { throw $failure }
+        }
     }
 }
 
