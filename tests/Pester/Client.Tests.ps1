@@ -297,9 +297,7 @@ Describe 'Client' {
         }
 
         It 'is refused on a server, which does not connect' {
-            $p = New-NetworkProcess -Name srv -Server -Service 0 -Timeout 1 -ErrorVariable err -ErrorAction SilentlyContinue
-            $p | Should -BeNullOrEmpty
-            $err[0].FullyQualifiedErrorId | Should -BeLike 'IncompatibleParameters,*'
+            { New-NetworkProcess -Name srv -Server -Service 0 -Timeout 1 } | Should -Throw -ErrorId 'IncompatibleParameters,*'
             @(Get-NetworkProcess).Count | Should -Be 0
         }
     }

@@ -115,9 +115,8 @@ Describe 'Graceful close' {
         }
 
         It '-Linger on a datagram socket is IncompatibleParameters and changes nothing' {
-            $p = New-NetworkProcess -Name dg -Type Datagram -Service 0 -Server -Linger 1 -ErrorVariable err -ErrorAction SilentlyContinue
-            $p | Should -BeNullOrEmpty
-            $err[0].FullyQualifiedErrorId | Should -BeLike 'IncompatibleParameters,*'
+            { New-NetworkProcess -Name dg -Type Datagram -Service 0 -Server -Linger 1 } | Should -Throw -ErrorId 'IncompatibleParameters,*'
+            Get-NetworkProcess | Should -BeNullOrEmpty
             $d = New-NetworkProcess -Name dg -Type Datagram -Service 0 -Server
             Set-NetworkProcess -InputObject $d -Linger 1 -ErrorVariable err -ErrorAction SilentlyContinue
             $err[0].FullyQualifiedErrorId | Should -BeLike 'IncompatibleParameters,*'

@@ -212,17 +212,14 @@ Describe 'A TCP server' {
     }
 
     It 'rejects -Server with -NoWait' {
-        $err = $null
-        New-NetworkProcess -Name bad -Server -Service 0 -NoWait -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
-        $err[0].FullyQualifiedErrorId | Should -BeLike 'IncompatibleParameters,*'
+        { New-NetworkProcess -Name bad -Server -Service 0 -NoWait } | Should -Throw -ErrorId 'IncompatibleParameters,*'
         Get-NetworkProcess bad* | Should -BeNullOrEmpty
     }
 
     It 'rejects -Log without -Server' {
         $srv = New-NetworkProcess -Name srv -Server -Service 0
-        $err = $null
-        New-NetworkProcess -Name bad -Service $srv.Service -Log { } -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
-        $err[0].FullyQualifiedErrorId | Should -BeLike 'IncompatibleParameters,*'
+        { New-NetworkProcess -Name bad -Service $srv.Service -Log { } } | Should -Throw -ErrorId 'IncompatibleParameters,*'
+        Get-NetworkProcess bad* | Should -BeNullOrEmpty
     }
 
     It 'refuses sends and -Eof on a server with ProcessNotRunning' {

@@ -27,6 +27,7 @@ public abstract class NetProcCmdlet : PSCmdlet
 
     protected void WriteError(NetProcException e) => WriteError(ErrorRecords.From(e));
 
+    /// <summary>Stops the command: for usage errors (parameters that cannot go together, nothing to act on).</summary>
     protected void ThrowTerminating(NetProcException e) => ThrowTerminatingError(ErrorRecords.From(e));
 }
 
@@ -111,11 +112,8 @@ public abstract class ProcessSelectionCmdlet : NetProcCmdlet
                 {
                     if (!SelectsAllByDefault)
                     {
-                        ThrowTerminatingError(new ErrorRecord(
-                            new PSArgumentException("Name the process: give -Name, -Id, or pipe process objects in."),
-                            "ProcessRequired",
-                            ErrorCategory.InvalidArgument,
-                            null));
+                        ThrowTerminating(new NetProcException(
+                            NetProcError.ProcessRequired, "Name the process: give -Name, -Id, or pipe process objects in."));
                     }
 
                     foreach (var p in Session.Table.Processes)

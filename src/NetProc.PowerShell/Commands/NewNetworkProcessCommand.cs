@@ -149,8 +149,7 @@ public sealed class NewNetworkProcessCommand : CreateProcessCmdlet
 
         if (!Server && (Log is not null || MyInvocation.BoundParameters.ContainsKey(nameof(Backlog))))
         {
-            WriteError(new NetProcException(NetProcError.IncompatibleParameters, "-Log and -Backlog are for servers: add -Server.", Name));
-            return;
+            ThrowTerminating(new NetProcException(NetProcError.IncompatibleParameters, "-Log and -Backlog are for servers: add -Server.", Name));
         }
 
         void ConfigureNew(NetProcess p)
@@ -165,16 +164,14 @@ public sealed class NewNetworkProcessCommand : CreateProcessCmdlet
             // A datagram socket is open at once, so -NoWait has nothing to wait for; a datagram server accepts nobody.
             if (Log is not null || MyInvocation.BoundParameters.ContainsKey(nameof(Backlog)))
             {
-                WriteError(new NetProcException(
+                ThrowTerminating(new NetProcException(
                     NetProcError.IncompatibleParameters, "-Log and -Backlog are for stream servers: a datagram server accepts no connections.", Name));
-                return;
             }
 
             if (MyInvocation.BoundParameters.ContainsKey(nameof(Linger)))
             {
-                WriteError(new NetProcException(
+                ThrowTerminating(new NetProcException(
                     NetProcError.IncompatibleParameters, "-Linger is for stream sockets: a datagram socket has nothing left to deliver when it closes.", Name));
-                return;
             }
 
             OpenDatagram(Name, Host, Service, Family, Server, Stopped, ConfigureNew);
@@ -183,11 +180,10 @@ public sealed class NewNetworkProcessCommand : CreateProcessCmdlet
         {
             if (NoWait || Timeout is not null)
             {
-                WriteError(new NetProcException(
+                ThrowTerminating(new NetProcException(
                     NetProcError.IncompatibleParameters,
                     $"-Server is incompatible with -{(NoWait ? nameof(NoWait) : nameof(Timeout))}: that is for clients, and a server does not connect.",
                     Name));
-                return;
             }
 
             Listen(Name, Host, Service, Family, Type, Backlog, Stopped, ConfigureNew);

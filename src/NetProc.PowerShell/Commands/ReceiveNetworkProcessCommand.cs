@@ -66,11 +66,8 @@ public sealed class ReceiveNetworkProcessCommand : ProcessSelectionCmdlet
     {
         if (Line && (AsByteStream || Detailed))
         {
-            ThrowTerminatingError(new ErrorRecord(
-                new PSArgumentException("-Line gives whole lines of text; it cannot be combined with -AsByteStream or -Detailed."),
-                "IncompatibleParameters",
-                ErrorCategory.InvalidArgument,
-                null));
+            ThrowTerminating(new NetProcException(
+                NetProcError.IncompatibleParameters, "-Line gives whole lines of text; it cannot be combined with -AsByteStream or -Detailed."));
         }
     }
 

@@ -7,7 +7,11 @@ public enum NetProcError
     ConnectTimeout,
     ConnectFailed,
     ListenFailed,
+    /// <summary>Parameters that cannot go together; like a parameter binding error, it stops the command.</summary>
     IncompatibleParameters,
+
+    /// <summary>An action cmdlet given no process to act on.</summary>
+    ProcessRequired,
     HostNotFound,
     UnknownService,
     InvalidEndpoint,
