@@ -35,7 +35,7 @@ public abstract class CreateProcessCmdlet : NetProcCmdlet
             configure(process);
             if (!noWait)
             {
-                WriteVerbose(timeout is double limit ? $"Connecting to {Describe(process)}, for at most {limit} s." : $"Connecting to {Describe(process)}.");
+                WriteVerbose(timeout is double limit ? $"Connecting to {process.HostAndService}, for at most {limit} s." : $"Connecting to {process.HostAndService}.");
                 var steps = new ConcurrentQueue<string>();
                 WaitForConnect(process.ConnectAsync(stopping.Token, steps.Enqueue), steps);
                 process.Status = ProcessStatus.Open;
@@ -43,7 +43,7 @@ public abstract class CreateProcessCmdlet : NetProcCmdlet
             }
             else
             {
-                WriteVerbose($"Connecting to {Describe(process)} in the background; the sentinel hears \"open\" or \"failed\".");
+                WriteVerbose($"Connecting to {process.HostAndService} in the background; the sentinel hears \"open\" or \"failed\".");
                 process.Status = ProcessStatus.Connect;
             }
         }
@@ -139,10 +139,6 @@ public abstract class CreateProcessCmdlet : NetProcCmdlet
         begin();
         WriteObject(process);
     }
-
-    /// <summary>How the user named the peer: the socket path, or host and service.</summary>
-    private static string Describe(NetProcess process) =>
-        process.Family == ProcessFamily.Local && process.Host is null ? $"{process.Service}" : $"{process.Host ?? "loopback"}:{process.Service}";
 
     /// <summary>Waits for a blocking connect, telling -Verbose each step as the connect takes it.</summary>
     private void WaitForConnect(Task connect, ConcurrentQueue<string> steps)

@@ -6,7 +6,11 @@ namespace NetProc.Engine;
 /// <summary>Bytes as they arrived in one read (or one datagram), with where and when they came from.</summary>
 public sealed class Chunk
 {
-    private readonly DateTime receivedUtc;
+    // The moment the process started reading time, on both clocks: a chunk keeps only its monotonic arrival and derives
+    // its wall-clock time from it, one clock read per chunk.
+    private static readonly long ClockOriginTicks = System.Diagnostics.Stopwatch.GetTimestamp();
+    private static readonly DateTime ClockOriginUtc = DateTime.UtcNow;
+
     private byte[] data;
     private bool pooled;
 
@@ -20,7 +24,7 @@ public sealed class Chunk
         this.pooled = pooled;
         Count = count;
         From = from;
-        receivedUtc = DateTime.UtcNow;
+        Arrival = System.Diagnostics.Stopwatch.GetTimestamp();
     }
 
     public NetProcess Source { get; }
@@ -29,14 +33,14 @@ public sealed class Chunk
 
     public EndPoint? From { get; }
 
-    /// <summary>When it arrived, in local time (kept in UTC: the conversion costs a time-zone lookup per chunk).</summary>
-    public DateTime Received => receivedUtc.ToLocalTime();
+    /// <summary>When it arrived, in local time (worked out only when asked: the conversion costs a time-zone lookup).</summary>
+    public DateTime Received => (ClockOriginUtc + System.Diagnostics.Stopwatch.GetElapsedTime(ClockOriginTicks, Arrival)).ToLocalTime();
 
     /// <summary>
     /// When it arrived, on the monotonic clock (<see cref="System.Diagnostics.Stopwatch"/>): orders the chunks of several
     /// processes in a buffer they share, unaffected by changes to the system's time.
     /// </summary>
-    internal long Arrival { get; } = System.Diagnostics.Stopwatch.GetTimestamp();
+    internal long Arrival { get; }
 
     /// <summary>The bytes; valid until <see cref="Release"/>.</summary>
     internal ReadOnlySpan<byte> Span => data.AsSpan(0, Count);

@@ -186,12 +186,15 @@ public abstract class NetProcess
     /// </summary>
     public virtual long WindowSize => Window;
 
-    /// <summary>The host and service as given (a unix socket: its path), an IPv6 address in brackets.</summary>
-    private string HostAndService => Host switch
+    /// <summary>
+    /// The peer as the user named it: a unix socket's path, else host and service as given (loopback when no host was
+    /// given), an IPv6 address in brackets.
+    /// </summary>
+    internal string HostAndService => (Family, Host ?? Endpoints.DefaultHost(Family)) switch
     {
-        null => Service?.ToString() ?? string.Empty,
-        _ when Host.Contains(':') => $"[{Host}]:{Service}",
-        _ => $"{Host}:{Service}",
+        (ProcessFamily.Local, _) => Service?.ToString() ?? string.Empty,
+        (_, var host) when host.Contains(':') => $"[{host}]:{Service}",
+        (_, var host) => $"{host}:{Service}",
     };
 
     /// <summary>Bytes read from the peer that no filter or reader has consumed yet (for a server: accepted connections not yet listed).</summary>

@@ -84,7 +84,7 @@ public sealed class StreamProcess : NetworkProcess
     /// </summary>
     public async Task ConnectAsync(CancellationToken cancel, Action<string>? trace = null)
     {
-        string address = requestedFamily == ProcessFamily.Local ? $"{Service}" : $"{Host ?? Endpoints.DefaultHost(requestedFamily)}:{Service}";
+        string address = HostAndService;
         var deadline = Timeouts.DeadlineAfter(connectTimeout);
         try
         {
@@ -399,8 +399,8 @@ public sealed class StreamProcess : NetworkProcess
                 return false;
             }
 
-            var nap = TimeSpan.FromMilliseconds(pause);
-            await Within(readerStopped.Task, DateTime.UtcNow + (nap < Timeouts.Left(deadline) ? nap : Timeouts.Left(deadline))).ConfigureAwait(false);
+            var wakeUp = DateTime.UtcNow.AddMilliseconds(pause);
+            await Within(readerStopped.Task, wakeUp < deadline ? wakeUp : deadline).ConfigureAwait(false);
         }
     }
 

@@ -58,6 +58,12 @@ public sealed class ProcessSession
     /// </summary>
     public IDisposable VerboseTo(Action<string>? sink)
     {
+        // The common case, no verbose output asked for here or outside: nothing to restore, nothing allocated.
+        if (sink is null && verbose is null)
+        {
+            return VerboseScope.None;
+        }
+
         var outer = verbose;
         verbose = sink;
         return new VerboseScope(this, outer);
@@ -459,15 +465,24 @@ public sealed class ProcessSession
 
     private sealed class VerboseScope : IDisposable
     {
-        private readonly ProcessSession session;
+        private readonly ProcessSession? session;
         private readonly Action<string>? outer;
 
-        public VerboseScope(ProcessSession session, Action<string>? outer)
+        public VerboseScope(ProcessSession? session, Action<string>? outer)
         {
             this.session = session;
             this.outer = outer;
         }
 
-        public void Dispose() => session.verbose = outer;
+        /// <summary>A scope that changes nothing.</summary>
+        public static VerboseScope None { get; } = new(null, null);
+
+        public void Dispose()
+        {
+            if (session is not null)
+            {
+                session.verbose = outer;
+            }
+        }
     }
 }
