@@ -64,7 +64,7 @@ $script:Variants = [ordered]@{
     }
     'NetProc (a)' = {
         param([int] $N, [double] $Rate)
-        $u = New-NetworkProcess -Name u -Type Datagram -Server -Service 0 -Encoding Byte
+        $u = New-NetworkProcess -Name u -SocketType Datagram -Server -Service 0 -Encoding Byte
         try {
             $k0 = [NetProcBench.UdpCounters]::ReceiveBufferErrors()
             $sender = Start-Sender $u.Service $N $Rate
@@ -85,7 +85,7 @@ $script:Variants = [ordered]@{
     'NetProc (b)' = {
         param([int] $N, [double] $Rate)
         $script:calls = [long]0
-        $u = New-NetworkProcess -Name uf -Type Datagram -Server -Service 0 -Encoding Byte -Filter { param($Process, $Data) $script:calls++ }
+        $u = New-NetworkProcess -Name uf -SocketType Datagram -Server -Service 0 -Encoding Byte -Filter { param($Process, $Data) $script:calls++ }
         try {
             $k0 = [NetProcBench.UdpCounters]::ReceiveBufferErrors()
             $sender = Start-Sender $u.Service $N $Rate

@@ -21,7 +21,7 @@ param(
 $total = 1GB
 $stallLimit = if ($Quick) { 1.0 } else { 2.0 }
 $timeLimit = if ($Quick) { 4.0 } else { 10.0 }
-$window = [NetProc.Engine.NetProcess]::ReceiveWindow
+$window = [NetProc.Engine.ProcessObject]::ReceiveWindow
 $slack = 4MB
 
 function Get-Memory {

@@ -11,10 +11,10 @@ A closed process stays listed until its unread output has been read; then it lea
     Inputs      = @(
         @{ Type = 'System.String'; Description = 'Names, by the property name Name.' }
         @{ Type = 'System.Int32'; Description = 'Ids, by the property name Id.' }
-        @{ Type = 'NetProc.Engine.NetProcess'; Description = 'Process objects.' }
+        @{ Type = 'NetProc.Engine.ProcessObject'; Description = 'Process objects.' }
     )
     Outputs     = @(
-        @{ Type = 'NetProc.Engine.NetProcess'; Description = 'The selected processes (StreamProcess, ServerProcess or DatagramProcess).' }
+        @{ Type = 'NetProc.Engine.ProcessObject'; Description = 'The selected processes (StreamProcess, ServerProcess or DatagramProcess).' }
     )
     Examples    = @(
         @{

@@ -11,7 +11,7 @@ Select processes by -Name (wildcards), -Id or process objects from the pipeline;
     Inputs      = @(
         @{ Type = 'System.String'; Description = 'Names, by the property name Name.' }
         @{ Type = 'System.Int32'; Description = 'Ids, by the property name Id.' }
-        @{ Type = 'NetProc.Engine.NetProcess'; Description = 'Process objects.' }
+        @{ Type = 'NetProc.Engine.ProcessObject'; Description = 'Process objects.' }
     )
     Outputs     = @(
         @{ Type = 'NetProc.Engine.ProcessStatus'; Description = 'One status per selected process.' }

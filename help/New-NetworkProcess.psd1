@@ -4,7 +4,7 @@
 @{
     Synopsis    = 'Opens a network connection or starts a server, as a process object in the session (Emacs make-network-process).'
     Description = @'
-New-NetworkProcess creates a network process: a TCP client (the default), a unix-socket client (-Family Local, the socket's path in -Service), a UDP or unix datagram socket (-Type Datagram), or with -Server a listener whose every accepted client becomes a process of its own, named after the server and the peer ("echo <127.0.0.1:51622>").
+New-NetworkProcess creates a network process: a TCP client (the default), a unix-socket client (-Family Local, the socket's path in -Service), a UDP or unix datagram socket (-SocketType Datagram), or with -Server a listener whose every accepted client becomes a process of its own, named after the server and the peer ("echo <127.0.0.1:51622>").
 
 The process is listed in the session's registry under a unique name (a second "web" is "web<1>") and returned. Its output goes to its buffer, read with Receive-NetworkProcess, or to a -Filter script block; a -Sentinel hears its status changes with Emacs's messages. Callbacks run on the PowerShell thread while the session waits: at the prompt, in Wait-NetworkProcess, Receive-NetworkProcess -Wait, or a Send-NetworkProcess that waits.
 
@@ -16,7 +16,7 @@ A client connects before the cmdlet returns (-NoWait: in the background), within
     Outputs     = @(
         @{ Type = 'NetProc.Engine.StreamProcess'; Description = 'A stream client (Kind Client).' }
         @{ Type = 'NetProc.Engine.ServerProcess'; Description = 'A server (Kind Server, status Listen), with -Server.' }
-        @{ Type = 'NetProc.Engine.DatagramProcess'; Description = 'A datagram socket, with -Type Datagram.' }
+        @{ Type = 'NetProc.Engine.DatagramProcess'; Description = 'A datagram socket, with -SocketType Datagram.' }
     )
     Notes       = @'
 Closing is graceful: Remove-NetworkProcess writes what was sent, then closes, within the process's -Linger seconds. Closing the runspace or Remove-Module NetProc closes every process of the session. See about_NetProc for sentinel messages, buffers, datagrams and the differences from Emacs.
@@ -58,8 +58,8 @@ Remove-NetworkProcess guest, greeter*
         @{
             Title   = 'UDP: a datagram server and a client'
             Code    = @'
-$syslog = New-NetworkProcess -Name syslog -Type Datagram -Server -Service 0
-$sender = New-NetworkProcess -Name sender -Type Datagram -Service $syslog.Service
+$syslog = New-NetworkProcess -Name syslog -SocketType Datagram -Server -Service 0
+$sender = New-NetworkProcess -Name sender -SocketType Datagram -Service $syslog.Service
 Send-NetworkProcess $sender '<13>app: started'
 Receive-NetworkProcess $syslog -Wait -Timeout 5 -Detailed
 Remove-NetworkProcess syslog, sender

@@ -11,7 +11,7 @@ Without -Wait it reads only what is there and returns at once. -Wait first waits
 Each process keeps at most 1 MiB of unread output; then it stops reading and TCP makes the peer wait, so nothing is lost. A closed process leaves the list once its output has been read.
 '@
     Inputs      = @(
-        @{ Type = 'NetProc.Engine.NetProcess'; Description = 'Process objects.' }
+        @{ Type = 'NetProc.Engine.ProcessObject'; Description = 'Process objects.' }
         @{ Type = 'System.String'; Description = 'Names, by the property name Name.' }
         @{ Type = 'System.Int32'; Description = 'Ids, by the property name Id.' }
     )

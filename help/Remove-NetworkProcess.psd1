@@ -9,7 +9,7 @@ Remove-NetworkProcess closes each selected process and takes it off the list; it
 The close is graceful: what Send-NetworkProcess accepted is still written, then the FIN; unread input is dropped without turning the close into a reset; the socket is let go once the peer has acknowledged everything. This runs in the background (the cmdlet returns at once), for at most the process's Linger seconds (30 by default; -Linger on New-NetworkProcess and Set-NetworkProcess), after which the connection is reset. -Abort resets it at once (Emacs :linger 0). A unix socket file a server created is deleted with it. Supports -WhatIf and -Confirm.
 '@
     Inputs      = @(
-        @{ Type = 'NetProc.Engine.NetProcess'; Description = 'Process objects.' }
+        @{ Type = 'NetProc.Engine.ProcessObject'; Description = 'Process objects.' }
         @{ Type = 'System.String'; Description = 'Names, by the property name Name.' }
         @{ Type = 'System.Int32'; Description = 'Ids, by the property name Id.' }
     )

@@ -7,13 +7,13 @@
 Resume-NetworkProcess undoes Suspend-NetworkProcess or New-NetworkProcess -Stopped: each selected process reads again, and what waited in the kernel (a close by the peer included) comes through; a server accepts the clients waiting in its backlog. Resuming a process that is not suspended does nothing. Supports -WhatIf and -Confirm.
 '@
     Inputs      = @(
-        @{ Type = 'NetProc.Engine.NetProcess'; Description = 'Process objects.' }
+        @{ Type = 'NetProc.Engine.ProcessObject'; Description = 'Process objects.' }
         @{ Type = 'System.String'; Description = 'Names, by the property name Name.' }
         @{ Type = 'System.Int32'; Description = 'Ids, by the property name Id.' }
     )
     Outputs     = @(
         @{ Type = 'None'; Description = 'By default, nothing.' }
-        @{ Type = 'NetProc.Engine.NetProcess'; Description = 'With -PassThru, each selected process.' }
+        @{ Type = 'NetProc.Engine.ProcessObject'; Description = 'With -PassThru, each selected process.' }
     )
     Examples    = @(
         @{

@@ -51,8 +51,8 @@ The 100 piped bytes go out as one send. Wait-NetworkProcess -Delivered returns T
         @{
             Title   = 'Send a datagram to an address of your choice'
             Code    = @'
-$listener = New-NetworkProcess -Name listener -Type Datagram -Server -Service 0
-$sender = New-NetworkProcess -Name sender -Type Datagram -Server -Service 0
+$listener = New-NetworkProcess -Name listener -SocketType Datagram -Server -Service 0
+$sender = New-NetworkProcess -Name sender -SocketType Datagram -Server -Service 0
 Send-NetworkProcess $sender 'hello' -To "127.0.0.1:$($listener.Service)"
 Receive-NetworkProcess $listener -Wait -Timeout 5
 Remove-NetworkProcess listener, sender

@@ -9,13 +9,13 @@ Set-NetworkProcess changes the settings of each selected process; only the param
 Output that waited for a filter or a buffer goes there at once. Settings that cannot apply (-Linger on a datagram socket, -DatagramAddress on a stream) are errors that change nothing on that process. On a server, new settings reach the connections it accepts from then on. Supports -WhatIf and -Confirm.
 '@
     Inputs      = @(
-        @{ Type = 'NetProc.Engine.NetProcess'; Description = 'Process objects.' }
+        @{ Type = 'NetProc.Engine.ProcessObject'; Description = 'Process objects.' }
         @{ Type = 'System.String'; Description = 'Names, by the property name Name.' }
         @{ Type = 'System.Int32'; Description = 'Ids, by the property name Id.' }
     )
     Outputs     = @(
         @{ Type = 'None'; Description = 'By default, nothing.' }
-        @{ Type = 'NetProc.Engine.NetProcess'; Description = 'With -PassThru, each selected process.' }
+        @{ Type = 'NetProc.Engine.ProcessObject'; Description = 'With -PassThru, each selected process.' }
     )
     Examples    = @(
         @{
@@ -56,8 +56,8 @@ Text is now sent and read as Latin-1 ($client.Encoding.WebName prints "iso-8859-
         @{
             Title   = 'Point a datagram socket at a new peer'
             Code    = @'
-$collector = New-NetworkProcess -Name collector -Type Datagram -Server -Service 0
-$probe = New-NetworkProcess -Name probe -Type Datagram -Server -Service 0
+$collector = New-NetworkProcess -Name collector -SocketType Datagram -Server -Service 0
+$probe = New-NetworkProcess -Name probe -SocketType Datagram -Server -Service 0
 Set-NetworkProcess probe -DatagramAddress "127.0.0.1:$($collector.Service)"
 Send-NetworkProcess probe 'up'
 Receive-NetworkProcess collector -Wait -Timeout 5

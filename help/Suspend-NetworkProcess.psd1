@@ -9,13 +9,13 @@ Suspend-NetworkProcess stops reading from each selected process: what the peer s
 The status does not change; the Stopped property shows the suspension. Suspending a suspended process does nothing. Supports -WhatIf and -Confirm.
 '@
     Inputs      = @(
-        @{ Type = 'NetProc.Engine.NetProcess'; Description = 'Process objects.' }
+        @{ Type = 'NetProc.Engine.ProcessObject'; Description = 'Process objects.' }
         @{ Type = 'System.String'; Description = 'Names, by the property name Name.' }
         @{ Type = 'System.Int32'; Description = 'Ids, by the property name Id.' }
     )
     Outputs     = @(
         @{ Type = 'None'; Description = 'By default, nothing.' }
-        @{ Type = 'NetProc.Engine.NetProcess'; Description = 'With -PassThru, each selected process.' }
+        @{ Type = 'NetProc.Engine.ProcessObject'; Description = 'With -PassThru, each selected process.' }
     )
     Examples    = @(
         @{

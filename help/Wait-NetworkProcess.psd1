@@ -9,7 +9,7 @@ Wait-NetworkProcess lets the session wait: filters and sentinels of every proces
 With -Delivered it waits instead until the peers have taken everything sent so far (acknowledged by their TCP; for a unix socket, read), since Send-NetworkProcess returns as soon as the data is written to the operating system.
 '@
     Inputs      = @(
-        @{ Type = 'NetProc.Engine.NetProcess'; Description = 'Process objects.' }
+        @{ Type = 'NetProc.Engine.ProcessObject'; Description = 'Process objects.' }
         @{ Type = 'System.String'; Description = 'Names, by the property name Name.' }
         @{ Type = 'System.Int32'; Description = 'Ids, by the property name Id.' }
     )

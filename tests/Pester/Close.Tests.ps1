@@ -109,18 +109,18 @@ Describe 'Graceful close' {
             $client = New-NetworkProcess -Name cli -Service $server.Service
             Wait-TestCondition { Get-NetworkProcess 'srv <*' } | Should -BeTrue
             (Get-NetworkProcess 'srv <*').Linger | Should -Be 2.5
-            $client.Linger | Should -Be ([NetProc.Engine.NetProcess]::DefaultLinger)
+            $client.Linger | Should -Be ([NetProc.Engine.ProcessObject]::DefaultLinger)
             Set-NetworkProcess -InputObject $client -Linger 0.5
             $client.Linger | Should -Be 0.5
         }
 
         It '-Linger on a datagram socket is IncompatibleParameters and changes nothing' {
-            { New-NetworkProcess -Name dg -Type Datagram -Service 0 -Server -Linger 1 } | Should -Throw -ErrorId 'IncompatibleParameters,*'
+            { New-NetworkProcess -Name dg -SocketType Datagram -Service 0 -Server -Linger 1 } | Should -Throw -ErrorId 'IncompatibleParameters,*'
             Get-NetworkProcess | Should -BeNullOrEmpty
-            $d = New-NetworkProcess -Name dg -Type Datagram -Service 0 -Server
+            $d = New-NetworkProcess -Name dg -SocketType Datagram -Service 0 -Server
             Set-NetworkProcess -InputObject $d -Linger 1 -ErrorVariable err -ErrorAction SilentlyContinue
             $err[0].FullyQualifiedErrorId | Should -BeLike 'IncompatibleParameters,*'
-            $d.Linger | Should -Be ([NetProc.Engine.NetProcess]::DefaultLinger)
+            $d.Linger | Should -Be ([NetProc.Engine.ProcessObject]::DefaultLinger)
         }
     }
 

@@ -18,9 +18,9 @@ Describe 'A UDP server' {
     AfterEach { Clear-NetworkProcesses }
 
     It 'is one open process with the real port and no peer yet' {
-        $srv = New-NetworkProcess -Name syslog -Type Datagram -Server -Service 0
+        $srv = New-NetworkProcess -Name syslog -SocketType Datagram -Server -Service 0
         $srv.Status | Should -Be 'Open'
-        $srv.Protocol | Should -Be 'Datagram'
+        $srv.SocketType | Should -Be 'Datagram'
         $srv.Kind | Should -Be 'Server'
         $srv.Service | Should -BeGreaterThan 0
         $srv.LocalEndPoint.Address.ToString() | Should -Be '127.0.0.1'
@@ -28,8 +28,8 @@ Describe 'A UDP server' {
     }
 
     It 'receives from three clients with their addresses and every boundary kept' {
-        $srv = New-NetworkProcess -Name syslog -Type Datagram -Server -Service 0
-        $clients = foreach ($i in 1..3) { New-NetworkProcess -Name dc -Type Datagram -Service $srv.Service }
+        $srv = New-NetworkProcess -Name syslog -SocketType Datagram -Server -Service 0
+        $clients = foreach ($i in 1..3) { New-NetworkProcess -Name dc -SocketType Datagram -Service $srv.Service }
         $clients.Name | Should -Be @('dc', 'dc<1>', 'dc<2>')
         $clients.Status | Should -Be @('Open', 'Open', 'Open')
         foreach ($round in 1..3) { foreach ($c in $clients) { Send-NetworkProcess $c "$($c.Name) says $round" } }
@@ -45,8 +45,8 @@ Describe 'A UDP server' {
 
     It 'calls its filter once per datagram' {
         $global:calls = [Collections.Generic.List[string]]::new()
-        $srv = New-NetworkProcess -Name udp -Type Datagram -Server -Service 0 -Filter { param($p, $d) $global:calls.Add($d) }
-        $cli = New-NetworkProcess -Name cli -Type Datagram -Service $srv.Service
+        $srv = New-NetworkProcess -Name udp -SocketType Datagram -Server -Service 0 -Filter { param($p, $d) $global:calls.Add($d) }
+        $cli = New-NetworkProcess -Name cli -SocketType Datagram -Service $srv.Service
         foreach ($i in 1..20) { Send-NetworkProcess $cli "datagram $i" }
         $deadline = [datetime]::UtcNow.AddSeconds(5)
         while ($global:calls.Count -lt 20 -and [datetime]::UtcNow -lt $deadline) { $null = Wait-NetworkProcess -Timeout 0.1 }
@@ -54,9 +54,9 @@ Describe 'A UDP server' {
     }
 
     It 'answers the last sender: request and response from a filter' {
-        $srv = New-NetworkProcess -Name echo -Type Datagram -Server -Service 0 -Filter { param($p, $d) Send-NetworkProcess $p "re: $d" }
-        $a = New-NetworkProcess -Name a -Type Datagram -Service $srv.Service
-        $b = New-NetworkProcess -Name b -Type Datagram -Service $srv.Service
+        $srv = New-NetworkProcess -Name echo -SocketType Datagram -Server -Service 0 -Filter { param($p, $d) Send-NetworkProcess $p "re: $d" }
+        $a = New-NetworkProcess -Name a -SocketType Datagram -Service $srv.Service
+        $b = New-NetworkProcess -Name b -SocketType Datagram -Service $srv.Service
         Send-NetworkProcess $a 'from a'
         (Receive-Datagrams $a 1)[0].Data | Should -BeExactly 're: from a'
         Send-NetworkProcess $b 'from b'
@@ -65,7 +65,7 @@ Describe 'A UDP server' {
     }
 
     It 'refuses to send before anyone wrote to it, with a clear error and no change' {
-        $srv = New-NetworkProcess -Name lonely -Type Datagram -Server -Service 0
+        $srv = New-NetworkProcess -Name lonely -SocketType Datagram -Server -Service 0
         $err = $null
         Send-NetworkProcess $srv 'hello?' -ErrorVariable err -ErrorAction SilentlyContinue
         $err[0].FullyQualifiedErrorId | Should -BeLike 'NoDatagramAddress,*'
@@ -74,8 +74,8 @@ Describe 'A UDP server' {
     }
 
     It 'sends to an explicit address with -To or Set-NetworkProcess -DatagramAddress' {
-        $srv = New-NetworkProcess -Name srv -Type Datagram -Server -Service 0
-        $cli = New-NetworkProcess -Name cli -Type Datagram -Service $srv.Service
+        $srv = New-NetworkProcess -Name srv -SocketType Datagram -Server -Service 0
+        $cli = New-NetworkProcess -Name cli -SocketType Datagram -Service $srv.Service
         Send-NetworkProcess $srv 'via -To' -To "127.0.0.1:$($cli.LocalEndPoint.Port)"
         (Receive-Datagrams $cli 1)[0].Data | Should -BeExactly 'via -To'
         Set-NetworkProcess $srv -DatagramAddress $cli.LocalEndPoint
@@ -88,8 +88,8 @@ Describe 'A UDP server' {
     }
 
     It 'sends nothing for an empty string and refuses an oversize payload' {
-        $srv = New-NetworkProcess -Name srv -Type Datagram -Server -Service 0
-        $cli = New-NetworkProcess -Name cli -Type Datagram -Service $srv.Service
+        $srv = New-NetworkProcess -Name srv -SocketType Datagram -Server -Service 0
+        $cli = New-NetworkProcess -Name cli -SocketType Datagram -Service $srv.Service
         Send-NetworkProcess $cli ''
         $err = $null
         Send-NetworkProcess $cli ([byte[]]::new(70000)) -ErrorVariable err -ErrorAction SilentlyContinue
@@ -102,7 +102,7 @@ Describe 'A UDP server' {
     }
 
     It 'keeps what fits while suspended under a flood, counts the drops, and delivers the rest on resume' {
-        $srv = New-NetworkProcess -Name flood -Type Datagram -Server -Service 0 -Encoding Byte
+        $srv = New-NetworkProcess -Name flood -SocketType Datagram -Server -Service 0 -Encoding Byte
         Suspend-NetworkProcess $srv
         $sender = [Net.Sockets.UdpClient]::new()
         $payload = [byte[]]::new(1000)
@@ -116,7 +116,7 @@ Describe 'A UDP server' {
             }
         }
         $sender.Dispose()
-        $srv.BufferedBytes | Should -BeLessOrEqual ([NetProc.Engine.NetProcess]::ReceiveWindow)
+        $srv.BufferedBytes | Should -BeLessOrEqual ([NetProc.Engine.ProcessObject]::ReceiveWindow)
         $srv.DroppedDatagrams | Should -BeGreaterThan 0
         $kept = $srv.BufferedBytes / 1000
         Resume-NetworkProcess $srv
@@ -134,7 +134,7 @@ Describe 'A UDP server' {
 
     It 'says "deleted" to its sentinel on removal' {
         $global:msg = $null
-        $srv = New-NetworkProcess -Name srv -Type Datagram -Server -Service 0 -Sentinel { param($p, $m) $global:msg = $m }
+        $srv = New-NetworkProcess -Name srv -SocketType Datagram -Server -Service 0 -Sentinel { param($p, $m) $global:msg = $m }
         Remove-NetworkProcess $srv
         $global:msg | Should -BeExactly "deleted`n"
         $srv.Status | Should -Be 'Closed'
@@ -145,8 +145,8 @@ Describe 'A UDP client' {
     AfterEach { Clear-NetworkProcesses }
 
     It 'is open at once, -NoWait changes nothing, and -Eof warns that it does nothing' {
-        $srv = New-NetworkProcess -Name srv -Type Datagram -Server -Service 0
-        $cli = New-NetworkProcess -Name cli -Type Datagram -Service $srv.Service -NoWait
+        $srv = New-NetworkProcess -Name srv -SocketType Datagram -Server -Service 0
+        $cli = New-NetworkProcess -Name cli -SocketType Datagram -Service $srv.Service -NoWait
         $cli.Status | Should -Be 'Open'
         $cli.DatagramAddress.Port | Should -Be $srv.Service
         $w = $null
@@ -157,9 +157,9 @@ Describe 'A UDP client' {
     }
 
     It 'follows a third party that writes to it' {
-        $srv = New-NetworkProcess -Name srv -Type Datagram -Server -Service 0
-        $cli = New-NetworkProcess -Name cli -Type Datagram -Service $srv.Service
-        $third = New-NetworkProcess -Name third -Type Datagram -Server -Service 0
+        $srv = New-NetworkProcess -Name srv -SocketType Datagram -Server -Service 0
+        $cli = New-NetworkProcess -Name cli -SocketType Datagram -Service $srv.Service
+        $third = New-NetworkProcess -Name third -SocketType Datagram -Server -Service 0
         Send-NetworkProcess $third 'I am the third' -To $cli.LocalEndPoint
         $record = (Receive-Datagrams $cli 1)[0]
         $record.Data | Should -BeExactly 'I am the third'
@@ -172,9 +172,9 @@ Describe 'A UDP client' {
     }
 
     It 'works over IPv6' {
-        $srv = New-NetworkProcess -Name srv6 -Type Datagram -Server -Service 0 -Family IPv6
+        $srv = New-NetworkProcess -Name srv6 -SocketType Datagram -Server -Service 0 -Family IPv6
         $srv.LocalEndPoint.Address.ToString() | Should -Be '::1'
-        $cli = New-NetworkProcess -Name cli6 -Type Datagram -Host ::1 -Service $srv.Service
+        $cli = New-NetworkProcess -Name cli6 -SocketType Datagram -Host ::1 -Service $srv.Service
         Send-NetworkProcess $cli 'v6 datagram'
         $record = (Receive-Datagrams $srv 1)[0]
         $record.Data | Should -BeExactly 'v6 datagram'
@@ -189,8 +189,8 @@ Describe 'Unix datagram and seqpacket sockets' {
 
     It 'exchanges unix datagrams both ways and removes the server socket file' {
         $path = New-SocketPath
-        $srv = New-NetworkProcess -Name ud -Type Datagram -Server -Family Local -Service $path
-        $cli = New-NetworkProcess -Name udc -Type Datagram -Family Local -Service $path
+        $srv = New-NetworkProcess -Name ud -SocketType Datagram -Server -Family Local -Service $path
+        $cli = New-NetworkProcess -Name udc -SocketType Datagram -Family Local -Service $path
         Send-NetworkProcess $cli 'unix one'
         Send-NetworkProcess $cli 'unix two'
         (Receive-Datagrams $srv 2).Data | Should -Be @('unix one', 'unix two')
@@ -203,10 +203,10 @@ Describe 'Unix datagram and seqpacket sockets' {
     It 'keeps seqpacket message boundaries, one filter call per message' {
         $path = New-SocketPath
         $global:messages = [Collections.Generic.List[string]]::new()
-        $srv = New-NetworkProcess -Name sq -Type SeqPacket -Server -Family Local -Service $path -Filter { param($p, $d) $global:messages.Add($d) }
+        $srv = New-NetworkProcess -Name sq -SocketType SeqPacket -Server -Family Local -Service $path -Filter { param($p, $d) $global:messages.Add($d) }
         $srv.Status | Should -Be 'Listen'
-        $cli = New-NetworkProcess -Name cq -Type SeqPacket -Family Local -Service $path
-        $cli.Protocol | Should -Be 'SeqPacket'
+        $cli = New-NetworkProcess -Name cq -SocketType SeqPacket -Family Local -Service $path
+        $cli.SocketType | Should -Be 'SeqPacket'
         foreach ($m in 'one', 'two', 'three') { Send-NetworkProcess $cli $m }
         $deadline = [datetime]::UtcNow.AddSeconds(5)
         while ($global:messages.Count -lt 3 -and [datetime]::UtcNow -lt $deadline) { $null = Wait-NetworkProcess -Timeout 0.1 }
@@ -215,7 +215,7 @@ Describe 'Unix datagram and seqpacket sockets' {
 
     It 'refuses SeqPacket outside unix sockets' {
         $err = $null
-        New-NetworkProcess -Name bad -Type SeqPacket -Service 9 -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        New-NetworkProcess -Name bad -SocketType SeqPacket -Service 9 -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
         $err[0].FullyQualifiedErrorId | Should -BeLike 'InvalidEndpoint,*'
         Get-NetworkProcess bad* | Should -BeNullOrEmpty
     }
@@ -225,10 +225,10 @@ Describe 'A datagram process''s RemoteEndPoint' {
     AfterEach { Clear-NetworkProcesses }
 
     It 'is its datagram address: none on a fresh server, then each sender, then what -DatagramAddress sets' {
-        $srv = New-NetworkProcess -Name srv -Type Datagram -Server -Service 0
+        $srv = New-NetworkProcess -Name srv -SocketType Datagram -Server -Service 0
         $srv.RemoteEndPoint | Should -BeNullOrEmpty
-        $a = New-NetworkProcess -Name a -Type Datagram -Service $srv.Service
-        $b = New-NetworkProcess -Name b -Type Datagram -Service $srv.Service
+        $a = New-NetworkProcess -Name a -SocketType Datagram -Service $srv.Service
+        $b = New-NetworkProcess -Name b -SocketType Datagram -Service $srv.Service
         $a.RemoteEndPoint.Port | Should -Be $srv.Service
         Send-NetworkProcess $a 'from a'
         Send-NetworkProcess $b 'from b'
@@ -243,8 +243,8 @@ Describe 'A datagram process''s RemoteEndPoint' {
 
     It 'names the unix client that wrote last' {
         $path = New-SocketPath
-        $srv = New-NetworkProcess -Name ud -Type Datagram -Server -Family Local -Service $path
-        $cli = New-NetworkProcess -Name udc -Type Datagram -Family Local -Service $path
+        $srv = New-NetworkProcess -Name ud -SocketType Datagram -Server -Family Local -Service $path
+        $cli = New-NetworkProcess -Name udc -SocketType Datagram -Family Local -Service $path
         $cli.RemoteEndPoint.ToString() | Should -Be $path
         Send-NetworkProcess $cli 'hello'
         $null = Receive-Datagrams $srv 1
@@ -270,7 +270,7 @@ Describe 'Large unix datagrams' {
         $payload = New-TestPayload 100000
         [IO.File]::WriteAllBytes($file, $payload)
         try {
-            $srv = New-NetworkProcess -Name big -Type Datagram -Server -Family Local -Service $path -Encoding Byte
+            $srv = New-NetworkProcess -Name big -SocketType Datagram -Server -Family Local -Service $path -Encoding Byte
             # One read of the file, so one sendto() of all of it.
             socat -u -b 200000 "OPEN:$file" "UNIX-SENDTO:$path"
             $LASTEXITCODE | Should -Be 0
@@ -285,8 +285,8 @@ Describe 'Large unix datagrams' {
 
     It 'exchanges 100,000-byte datagrams between two NetProc processes both ways' {
         $path = New-SocketPath
-        $srv = New-NetworkProcess -Name big -Type Datagram -Server -Family Local -Service $path -Encoding Byte
-        $cli = New-NetworkProcess -Name bigc -Type Datagram -Family Local -Service $path -Encoding Byte
+        $srv = New-NetworkProcess -Name big -SocketType Datagram -Server -Family Local -Service $path -Encoding Byte
+        $cli = New-NetworkProcess -Name bigc -SocketType Datagram -Family Local -Service $path -Encoding Byte
         $request = New-TestPayload 100000
         $reply = New-TestPayload 100001
         Send-NetworkProcess $cli $request -ErrorAction Stop
@@ -303,7 +303,7 @@ Describe 'Large unix datagrams' {
 
     It 'drops, counts and reports a datagram longer than it reads whole, and goes on' {
         $path = New-SocketPath
-        $srv = New-NetworkProcess -Name small -Type Datagram -Server -Family Local -Service $path -Encoding Byte
+        $srv = New-NetworkProcess -Name small -SocketType Datagram -Server -Family Local -Service $path -Encoding Byte
         $size = $srv.MaxDatagramSize + 1
         # Only a sender that forces its send buffer past net.core.wmem_max (SO_SNDBUFFORCE, which needs CAP_NET_ADMIN:
         # the suite runs as root, as .ci/run does to install its peers) sends more.

@@ -265,8 +265,8 @@ Describe 'Errors' {
         It 'a path too long for the platform is InvalidEndpoint giving the length and the limit (<Case>)' -TestCases @(
             @{ Case = 'stream client'; Options = @{} }
             @{ Case = 'stream server'; Options = @{ Server = $true } }
-            @{ Case = 'datagram client'; Options = @{ Type = 'Datagram' } }
-            @{ Case = 'datagram server'; Options = @{ Type = 'Datagram'; Server = $true } }
+            @{ Case = 'datagram client'; Options = @{ SocketType = 'Datagram' } }
+            @{ Case = 'datagram server'; Options = @{ SocketType = 'Datagram'; Server = $true } }
         ) {
             $bytes = [Text.Encoding]::UTF8.GetByteCount($longPath)
             $p = New-NetworkProcess -Name long -Family Local -Service $longPath @Options -ErrorVariable err -ErrorAction SilentlyContinue
@@ -287,7 +287,7 @@ Describe 'Errors' {
         ) {
             $target = if ($Path -eq 'long') { $longPath } else { '' }
             $srvPath = New-SocketPath
-            $srv = New-NetworkProcess -Name usrv -Type Datagram -Server -Family Local -Service $srvPath
+            $srv = New-NetworkProcess -Name usrv -SocketType Datagram -Server -Family Local -Service $srvPath
             $err = if ($Set) { Get-CommandErrors { Set-NetworkProcess -InputObject $srv -DatagramAddress $target } }
             else { Get-CommandErrors { Send-NetworkProcess -InputObject $srv -Data 'x' -To $target } }
             @($err).Count | Should -Be 1
@@ -302,7 +302,7 @@ Describe 'Errors' {
         ) {
             $path = New-SocketPath
             $sockets = Get-TestSocketCount
-            $p = New-NetworkProcess -Name nofile -Family Local -Service $path -Type $Type -ErrorVariable err -ErrorAction SilentlyContinue
+            $p = New-NetworkProcess -Name nofile -Family Local -Service $path -SocketType $Type -ErrorVariable err -ErrorAction SilentlyContinue
             $p | Should -BeNullOrEmpty
             @($err).Count | Should -Be 1
             $err[0].FullyQualifiedErrorId | Should -BeLike 'ConnectionRefused,*'
@@ -316,7 +316,7 @@ Describe 'Errors' {
         It 'a unix datagram client to a stream server''s socket is refused as another type' {
             $path = New-SocketPath
             $srv = New-NetworkProcess -Name ssrv -Server -Family Local -Service $path
-            $p = New-NetworkProcess -Name wrong -Family Local -Service $path -Type Datagram -ErrorVariable err -ErrorAction SilentlyContinue
+            $p = New-NetworkProcess -Name wrong -Family Local -Service $path -SocketType Datagram -ErrorVariable err -ErrorAction SilentlyContinue
             $p | Should -BeNullOrEmpty
             $err[0].FullyQualifiedErrorId | Should -BeLike 'InvalidEndpoint,*'
             $err[0].Exception.Message | Should -Match 'another type'
@@ -359,7 +359,7 @@ Describe 'Errors' {
 
         It 'a UDP-only service (ntp) names its port for a datagram process' {
             if (-not $ntpIsUdpOnly) { Set-ItResult -Skipped -Because '/etc/services has no udp-only ntp entry' }
-            $p = New-NetworkProcess -Name time -Type Datagram -Host 127.0.0.1 -Service ntp
+            $p = New-NetworkProcess -Name time -SocketType Datagram -Host 127.0.0.1 -Service ntp
             $p.RemoteEndPoint.Port | Should -Be 123
             $p.Service | Should -Be 'ntp'
         }
@@ -370,7 +370,7 @@ Describe 'Errors' {
             $p | Should -BeNullOrEmpty
             $err[0].FullyQualifiedErrorId | Should -BeLike 'UnknownService,*'
             $err[0].Exception.Message | Should -Match 'UDP service'
-            $err[0].Exception.Message | Should -Match '-Type Datagram'
+            $err[0].Exception.Message | Should -Match '-SocketType Datagram'
             @(Get-NetworkProcess).Count | Should -Be 0
         }
     }

@@ -49,7 +49,7 @@ Describe 'Receive' {
     Context 'line limits' {
         It '-Line gives out a line longer than the receive window in pieces, so memory stays bounded' {
             $c = New-TestConnection
-            $window = [NetProc.Engine.NetProcess]::ReceiveWindow
+            $window = [NetProc.Engine.ProcessObject]::ReceiveWindow
             $peer = $c.Peer
             $send = $peer.SendAsync([ArraySegment[byte]]::new([byte[]](,[byte][char]'x' * ($window + 1000))), 'None')
             $pieces = [Collections.Generic.List[string]]::new()
@@ -344,7 +344,7 @@ Describe 'Receive' {
         It 'holds at most the receive window while nobody reads, makes the peer wait, and loses nothing' {
             $c = New-TestConnection
             $total = 32MB
-            $bound = [NetProc.Engine.NetProcess]::ReceiveWindow + [NetProc.Engine.NetProcess]::MaxReadSize
+            $bound = [NetProc.Engine.ProcessObject]::ReceiveWindow + [NetProc.Engine.ProcessObject]::MaxReadSize
             $block = [byte[]]::new(64KB)
             $c.Peer.Blocking = $false
             $sent = 0

@@ -44,11 +44,11 @@ Describe 'Registry' {
             (Get-NetworkProcess).Id | Should -Be $ids
         }
 
-        It 'reports Type Network, Kind Client, Protocol Stream and the query flag set by default' {
+        It 'reports Type Network, Kind Client, SocketType Stream and the query flag set by default' {
             $p = New-NetworkProcess -Name web -Service $port
             $p.Type | Should -Be 'Network'
             $p.Kind | Should -Be 'Client'
-            $p.Protocol | Should -Be 'Stream'
+            $p.SocketType | Should -Be 'Stream'
             $p.QueryOnExit | Should -BeTrue
             $p.ExitStatus | Should -Be 0
             $p.LastError | Should -BeNullOrEmpty

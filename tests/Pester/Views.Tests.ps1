@@ -13,8 +13,8 @@ Describe 'Views' {
                 $client6 = New-NetworkProcess c6 -Host ::1 -Service $srv6.Service
                 $unixServer = New-NetworkProcess usrv -Server -Family Local -Service $path
                 $null = New-NetworkProcess uclient -Family Local -Service $path
-                $dgram = New-NetworkProcess dgram -Type Datagram -Server -Service 0
-                $null = New-NetworkProcess dclient -Type Datagram -Service $dgram.Service
+                $dgram = New-NetworkProcess dgram -SocketType Datagram -Server -Service 0
+                $null = New-NetworkProcess dclient -SocketType Datagram -Service $dgram.Service
                 Wait-TestCondition { @(Get-NetworkProcess -Name '* <*>').Count -eq 3 } | Should -BeTrue
 
                 $lines = (Get-NetworkProcess | Out-String -Width 80) -split "`n"
@@ -74,8 +74,8 @@ Describe 'Views' {
         }
 
         It 'shows datagrams counted, dropped and truncated for a datagram process, and no linger' {
-            $server = New-NetworkProcess dgram -Type Datagram -Server -Service 0
-            $client = New-NetworkProcess dclient -Type Datagram -Service $server.Service
+            $server = New-NetworkProcess dgram -SocketType Datagram -Server -Service 0
+            $client = New-NetworkProcess dclient -SocketType Datagram -Service $server.Service
             Send-NetworkProcess -InputObject $client 'one'
             Send-NetworkProcess -InputObject $client 'two'
             Wait-TestCondition { $server.BufferedBytes -eq 6 } | Should -BeTrue
@@ -159,7 +159,8 @@ Describe 'Views' {
 
         It 'remembers a bounded number of names' {
             $listener = New-TestListener
-            $made = 1..([NetProc.Engine.ProcessTable]::ForgottenRemembered + 1) | ForEach-Object { New-NetworkProcess -Name "n$_" -Service $listener.Port }
+            # The table remembers the last 16 (ProcessTable.ForgottenRemembered): one more pushes n1 out.
+            $made = 1..17 | ForEach-Object { New-NetworkProcess -Name "n$_" -Service $listener.Port }
             $made | Remove-NetworkProcess
             $null = Get-NetworkProcess -Name n1, n2 -ErrorVariable err -ErrorAction SilentlyContinue
             $err[0].Exception.Message | Should -Be "No process is named 'n1'."
@@ -209,11 +210,11 @@ Describe 'Views' {
             (Get-Completion 'Open-NetworkStream web $null example.org -Service htt').CompletionText | Should -Contain 'http'
         }
 
-        It 'completes UDP service names once -Type Datagram is given' {
-            $found = Get-Completion 'New-NetworkProcess t -Type Datagram -Service nt'
+        It 'completes UDP service names once -SocketType Datagram is given' {
+            $found = Get-Completion 'New-NetworkProcess t -SocketType Datagram -Service nt'
             $found.CompletionText | Should -Contain 'ntp'
             ($found | Where-Object CompletionText -EQ 'ntp').ToolTip | Should -Be '123/udp'
-            (Get-Completion 'New-NetworkProcess t -Type Datagram -Service htt').CompletionText | Should -Not -Contain 'http'
+            (Get-Completion 'New-NetworkProcess t -SocketType Datagram -Service htt').CompletionText | Should -Not -Contain 'http'
         }
     }
 

@@ -22,29 +22,27 @@ public abstract class CreateProcessCmdlet : NetProcCmdlet
         string? host,
         object? service,
         ProcessFamily? family,
-        ProcessProtocol protocol,
+        ProcessSocketType socketType,
         bool noWait,
         double? timeout,
         bool stopped,
-        Action<NetProcess> configure)
+        Action<ProcessObject> configure)
     {
         StreamProcess process;
         try
         {
-            process = StreamProcess.CreateClient(Session.Table, host, service, family, protocol, timeout);
+            process = StreamProcess.CreateClient(Session.Table, host, service, family, socketType, timeout);
             configure(process);
             if (!noWait)
             {
                 WriteVerbose(timeout is double limit ? $"Connecting to {process.HostAndService}, for at most {limit} s." : $"Connecting to {process.HostAndService}.");
                 var steps = new ConcurrentQueue<string>();
                 WaitForConnect(process.ConnectAsync(stopping.Token, steps.Enqueue), steps);
-                process.Status = ProcessStatus.Open;
                 WriteVerbose($"Connected from {process.LocalEndPoint} to {process.RemoteEndPoint}.");
             }
             else
             {
                 WriteVerbose($"Connecting to {process.HostAndService} in the background; the sentinel hears \"open\" or \"failed\".");
-                process.Status = ProcessStatus.Connect;
             }
         }
         catch (NetProcException e)
@@ -53,7 +51,7 @@ public abstract class CreateProcessCmdlet : NetProcCmdlet
             return;
         }
 
-        List(process, name, stopped, noWait ? process.ConnectInBackground : process.BeginReading);
+        List(process, name, stopped);
     }
 
     /// <summary>Binds and listens; a failure (address in use, say) is an error record and leaves nothing behind.</summary>
@@ -62,27 +60,26 @@ public abstract class CreateProcessCmdlet : NetProcCmdlet
         string? host,
         object? service,
         ProcessFamily? family,
-        ProcessProtocol protocol,
+        ProcessSocketType socketType,
         int backlog,
         bool stopped,
-        Action<NetProcess> configure) =>
-        Open(() => ServerProcess.Listen(Session.Table, host, service, family, backlog, protocol), name, stopped, configure, s => s.BeginAccepting());
+        Action<ProcessObject> configure) =>
+        Open(() => ServerProcess.Listen(Session.Table, host, service, family, backlog, socketType), name, stopped, configure);
 
     /// <summary>Opens a datagram socket, client or server: open at once, no handshake.</summary>
     protected void OpenDatagram(
-        string name, string? host, object? service, ProcessFamily? family, bool server, bool stopped, Action<NetProcess> configure) =>
+        string name, string? host, object? service, ProcessFamily? family, bool server, bool stopped, Action<ProcessObject> configure) =>
         Open(
             () => server
                 ? DatagramProcess.CreateServer(Session.Table, host, service, family)
                 : DatagramProcess.CreateClient(Session.Table, host, service, family),
             name,
             stopped,
-            configure,
-            d => d.BeginReading());
+            configure);
 
     /// <summary>Applies the options every new process may take.</summary>
     protected void Configure(
-        NetProcess process, string? buffer, ScriptBlock? filter, ScriptBlock? sentinel, Hashtable? plist, Encoding? encoding, bool noQuery)
+        ProcessObject process, string? buffer, ScriptBlock? filter, ScriptBlock? sentinel, Hashtable? plist, Encoding? encoding, bool noQuery)
     {
         if (buffer is not null)
         {
@@ -103,10 +100,9 @@ public abstract class CreateProcessCmdlet : NetProcCmdlet
     protected override void StopProcessing() => stopping.Cancel();
 
     /// <summary>Creates a process that is ready at once; a failure is an error record and lists nothing.</summary>
-    private void Open<T>(Func<T> create, string name, bool stopped, Action<NetProcess> configure, Action<T> begin)
-        where T : NetProcess
+    private void Open(Func<ProcessObject> create, string name, bool stopped, Action<ProcessObject> configure)
     {
-        T process;
+        ProcessObject process;
         try
         {
             process = create();
@@ -124,19 +120,13 @@ public abstract class CreateProcessCmdlet : NetProcCmdlet
             DatagramProcess { Kind: ProcessKind.Server } => $"Datagram socket bound at {process.LocalEndPoint}.",
             _ => $"Datagram socket bound at {process.LocalEndPoint}, sending to {process.DatagramAddress}.",
         });
-        List(process, name, stopped, () => begin(process));
+        List(process, name, stopped);
     }
 
-    /// <summary>Names and lists a ready process, suspends it if asked, then lets its socket work start.</summary>
-    private void List(NetProcess process, string name, bool stopped, Action begin)
+    /// <summary>Lists and starts a ready process (suspended if asked), and writes it.</summary>
+    private void List(ProcessObject process, string name, bool stopped)
     {
-        Session.Table.Register(process, name);
-        if (stopped)
-        {
-            process.Suspend();
-        }
-
-        begin();
+        Session.Table.Add(process, name, stopped);
         WriteObject(process);
     }
 

@@ -5,7 +5,7 @@ namespace NetProc.Commands;
 
 /// <summary>Emacs <c>process-list</c> / <c>get-process</c>: the session's processes, all or selected.</summary>
 [Cmdlet(VerbsCommon.Get, "NetworkProcess", DefaultParameterSetName = ByName)]
-[OutputType(typeof(NetProcess))]
+[OutputType(typeof(ProcessObject))]
 public sealed class GetNetworkProcessCommand : ProcessSelectionCmdlet
 {
     protected override bool SelectsAllByDefault => true;

@@ -10,7 +10,7 @@ public abstract class NetProcCmdlet : PSCmdlet
     private ProcessSession? session;
     private bool? verboseWanted;
 
-    protected ProcessSession Session => session ??= ProcessSession.For(this);
+    private protected ProcessSession Session => session ??= ProcessSession.For(this);
 
     /// <summary>
     /// Whether -Verbose (or $VerbosePreference) asks for this cmdlet's verbose output; looked up once, so cmdlets called
@@ -67,16 +67,16 @@ public abstract class ProcessSelectionCmdlet : NetProcCmdlet
     /// </summary>
     [Parameter(ParameterSetName = ByObject, Mandatory = true, Position = 0, ValueFromPipeline = true)]
     [ValidateNotNull]
-    public virtual NetProcess[]? InputObject { get; set; }
+    public virtual ProcessObject[]? InputObject { get; set; }
 
     /// <summary>Whether naming no process means every process (true for queries) or is an error (for actions).</summary>
     protected virtual bool SelectsAllByDefault => false;
 
     /// <summary>The selected processes, once each, writing a non-terminating error for each name or Id that matches nothing.</summary>
-    protected IReadOnlyList<NetProcess> SelectProcesses()
+    protected IReadOnlyList<ProcessObject> SelectProcesses()
     {
-        var selected = new List<NetProcess>();
-        void Add(NetProcess p)
+        var selected = new List<ProcessObject>();
+        void Add(ProcessObject p)
         {
             if (!selected.Contains(p))
             {
@@ -166,7 +166,7 @@ public abstract class ProcessSelectionCmdlet : NetProcCmdlet
             + " counters and LastError).";
 
     /// <summary>The processes a wildcard pattern matches; a malformed pattern (<c>a[</c>) is an error that matches none.</summary>
-    private IEnumerable<NetProcess> Matching(string name)
+    private IEnumerable<ProcessObject> Matching(string name)
     {
         var pattern = new WildcardPattern(name, WildcardOptions.IgnoreCase);
         try
@@ -182,7 +182,7 @@ public abstract class ProcessSelectionCmdlet : NetProcCmdlet
                 + "(as [WildcardPattern]::Escape does), or select the process with -Id.",
                 name,
                 e)));
-            return Array.Empty<NetProcess>();
+            return Array.Empty<ProcessObject>();
         }
 
         return Session.Table.Processes.Where(p => pattern.IsMatch(p.Name));

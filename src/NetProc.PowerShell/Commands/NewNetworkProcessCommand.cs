@@ -23,8 +23,9 @@ public sealed class NewNetworkProcessCommand : CreateProcessCmdlet
 
     /// <summary>The host to connect to or listen on; omitted means loopback, as Emacs's <c>:host nil</c>.</summary>
     [Parameter]
+    [Alias("Host")]
     [ValidateNotNullOrEmpty]
-    public new string? Host { get; set; }
+    public string? HostName { get; set; }
 
     /// <summary>A port number, a numeric string, or a name from the services file (<c>http</c>); a path with <c>-Family Local</c>; 0 lets a server's kernel choose.</summary>
     [Parameter(Mandatory = true)]
@@ -41,7 +42,7 @@ public sealed class NewNetworkProcessCommand : CreateProcessCmdlet
 
     /// <summary>Stream (TCP, the default), Datagram (UDP or unix datagrams) or SeqPacket (unix sockets that keep message boundaries).</summary>
     [Parameter]
-    public ProcessProtocol Type { get; set; } = ProcessProtocol.Stream;
+    public ProcessSocketType SocketType { get; set; } = ProcessSocketType.Stream;
 
     /// <summary>Listen instead of connecting; every accepted client becomes a process of its own.</summary>
     [Parameter]
@@ -70,7 +71,7 @@ public sealed class NewNetworkProcessCommand : CreateProcessCmdlet
     /// </summary>
     [Parameter]
     [ValidateRange(0, double.MaxValue)]
-    public double Linger { get; set; } = NetProcess.DefaultLinger;
+    public double Linger { get; set; } = ProcessObject.DefaultLinger;
 
     /// <summary>
     /// Seconds a client's connect may take, name lookup included (fractions allowed). Then it fails with ConnectTimeout
@@ -142,9 +143,9 @@ public sealed class NewNetworkProcessCommand : CreateProcessCmdlet
 
     protected override void ProcessRecord()
     {
-        if (Family == ProcessFamily.Local && Host is not null)
+        if (Family == ProcessFamily.Local && HostName is not null)
         {
-            WriteWarning("-Family Local ignores -Host: a unix socket is named by its path (-Service).");
+            WriteWarning("-Family Local ignores -HostName: a unix socket is named by its path (-Service).");
         }
 
         if (!Server && (Log is not null || MyInvocation.BoundParameters.ContainsKey(nameof(Backlog))))
@@ -152,14 +153,14 @@ public sealed class NewNetworkProcessCommand : CreateProcessCmdlet
             ThrowTerminating(new NetProcException(NetProcError.IncompatibleParameters, "-Log and -Backlog are for servers: add -Server.", Name));
         }
 
-        void ConfigureNew(NetProcess p)
+        void ConfigureNew(ProcessObject p)
         {
             Configure(p, Buffer, Filter, Sentinel, Plist, Encoding, NoQuery);
             p.Log = Log;
             p.Linger = Linger;
         }
 
-        if (Type == ProcessProtocol.Datagram)
+        if (SocketType == ProcessSocketType.Datagram)
         {
             // A datagram socket is open at once, so -NoWait has nothing to wait for; a datagram server accepts nobody.
             if (Log is not null || MyInvocation.BoundParameters.ContainsKey(nameof(Backlog)))
@@ -174,7 +175,7 @@ public sealed class NewNetworkProcessCommand : CreateProcessCmdlet
                     NetProcError.IncompatibleParameters, "-Linger is for stream sockets: a datagram socket has nothing left to deliver when it closes.", Name));
             }
 
-            OpenDatagram(Name, Host, Service, Family, Server, Stopped, ConfigureNew);
+            OpenDatagram(Name, HostName, Service, Family, Server, Stopped, ConfigureNew);
         }
         else if (Server)
         {
@@ -186,11 +187,11 @@ public sealed class NewNetworkProcessCommand : CreateProcessCmdlet
                     Name));
             }
 
-            Listen(Name, Host, Service, Family, Type, Backlog, Stopped, ConfigureNew);
+            Listen(Name, HostName, Service, Family, SocketType, Backlog, Stopped, ConfigureNew);
         }
         else
         {
-            Connect(Name, Host, Service, Family, Type, NoWait, Timeout, Stopped, ConfigureNew);
+            Connect(Name, HostName, Service, Family, SocketType, NoWait, Timeout, Stopped, ConfigureNew);
         }
     }
 }

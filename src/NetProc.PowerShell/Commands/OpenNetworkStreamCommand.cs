@@ -27,8 +27,9 @@ public sealed class OpenNetworkStreamCommand : CreateProcessCmdlet
 
     /// <summary>The host to connect to: a name or an address. Omitted: loopback.</summary>
     [Parameter(Position = 2)]
+    [Alias("Host")]
     [ValidateNotNullOrEmpty]
-    public new string? Host { get; set; }
+    public string? HostName { get; set; }
 
     /// <summary>The port: a number, a numeric string, or a name from the services file (<c>http</c>).</summary>
     [Parameter(Mandatory = true, Position = 3)]
@@ -65,10 +66,10 @@ public sealed class OpenNetworkStreamCommand : CreateProcessCmdlet
     protected override void ProcessRecord() =>
         Connect(
             Name,
-            Host,
+            HostName,
             Service,
             family: null,
-            ProcessProtocol.Stream,
+            ProcessSocketType.Stream,
             NoWait,
             Timeout,
             stopped: false,

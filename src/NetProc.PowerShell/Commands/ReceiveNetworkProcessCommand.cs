@@ -88,7 +88,7 @@ public sealed class ReceiveNetworkProcessCommand : ProcessSelectionCmdlet
             return;
         }
 
-        foreach (var filtered in processes.Where(p => p.Filter is not null && p.Output.ChunkCount == 0))
+        foreach (var filtered in processes.Where(p => p.Filter is not null && !p.HasUnread(lines: false)))
         {
             WriteWarning($"Process {filtered.Name} has a filter: its output goes to the filter, not to its buffer.");
         }
@@ -96,6 +96,7 @@ public sealed class ReceiveNetworkProcessCommand : ProcessSelectionCmdlet
         var deadline = Timeouts.DeadlineAfter(Timeout);
         var progress = Stream ? new TransferProgress(this, $"Receiving from {string.Join(", ", processes.Select(p => p.Name))}", "received", null, StreamProgressDelay) : null;
         long received = 0;
+        Action<object> write = data => WriteObject(data, enumerateCollection: false);
         do
         {
             if (Wait || Stream || Timeout is not null)
@@ -110,16 +111,16 @@ public sealed class ReceiveNetworkProcessCommand : ProcessSelectionCmdlet
 
             foreach (var process in processes)
             {
-                process.OutputSeen = process.OutputCount;
-                long before = process.Output.Length;
-                Drain(process);
-                received += before - process.Output.Length;
+                process.MarkOutputSeen();
+                long before = process.UnreadBytes;
+                process.ReadOutput(Form, Detailed, write);
+                received += before - process.UnreadBytes;
                 if (VerboseWanted)
                 {
-                    WriteVerbose($"Read {before - process.Output.Length:N0} bytes of {process.Name}'s output; {process.Status}.");
+                    WriteVerbose($"Read {before - process.UnreadBytes:N0} bytes of {process.Name}'s output; {process.Status}.");
                 }
 
-                Session.ForgetIfDone(process);
+                Session.Table.ForgetIfDone(process);
             }
 
             progress?.Report(received);
@@ -128,59 +129,7 @@ public sealed class ReceiveNetworkProcessCommand : ProcessSelectionCmdlet
         progress?.Complete();
     }
 
-    private bool HasUnread(NetProcess process) =>
-        Line ? process.Output.ChunkCount > 0 || (!process.IsLive && process.Output.LinePending.Length > 0) : process.Output.ChunkCount > 0;
+    private OutputForm Form => Line ? OutputForm.Lines : AsByteStream ? OutputForm.Bytes : OutputForm.Text;
 
-    private void Drain(NetProcess process)
-    {
-        var buffer = process.Output;
-        while (buffer.TryTake(out var chunk))
-        {
-            var source = chunk!.Source;
-            source.NoteSender(chunk);
-            object data = AsByteStream || source.Encoding is null ? chunk.ToArray() : source.Decode(chunk);
-            if (Detailed)
-            {
-                WriteObject(new ReceivedData(source, data, chunk.Count, chunk.From ?? source.RemoteEndPoint, chunk.Received));
-            }
-            else if (Line)
-            {
-                WriteLines(buffer, (string)data);
-            }
-            else if (data is not string { Length: 0 })
-            {
-                WriteObject(data, enumerateCollection: false);
-            }
-        }
-
-        // The last line of a closed process has no newline to end it.
-        if (Line && !process.IsLive && buffer.LinePending.Length > 0)
-        {
-            WriteObject(buffer.LinePending);
-            buffer.LinePending = string.Empty;
-        }
-    }
-
-    private void WriteLines(ProcessBuffer buffer, string text)
-    {
-        string pending = buffer.LinePending + text;
-        int start = 0;
-        for (int newline = pending.IndexOf('\n'); newline >= 0; newline = pending.IndexOf('\n', start))
-        {
-            int end = newline > start && pending[newline - 1] == '\r' ? newline - 1 : newline;
-            WriteObject(pending[start..end]);
-            start = newline + 1;
-        }
-
-        // A peer that never ends its line must not make the held text grow without bound: past a window's worth,
-        // what is held is given out as it is.
-        string rest = pending[start..];
-        if (rest.Length >= NetProcess.ReceiveWindow)
-        {
-            WriteObject(rest);
-            rest = string.Empty;
-        }
-
-        buffer.LinePending = rest;
-    }
+    private bool HasUnread(ProcessObject process) => process.HasUnread(Line);
 }

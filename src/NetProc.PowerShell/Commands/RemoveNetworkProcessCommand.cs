@@ -30,11 +30,11 @@ public sealed class RemoveNetworkProcessCommand : ProcessSelectionCmdlet
     }
 
     /// <summary>How the close goes, for -Verbose.</summary>
-    private string Describe(NetProcess process) => process switch
+    private string Describe(ProcessObject process) => process switch
     {
         { Status: ProcessStatus.Closed } => $"Removing {process.Name} from the list: it is already closed.",
         { Kind: ProcessKind.Server } => $"Closing the listener {process.Name}; its connections stay open.",
-        { Protocol: ProcessProtocol.Datagram } => $"Closing the datagram socket {process.Name}.",
+        { SocketType: ProcessSocketType.Datagram } => $"Closing the datagram socket {process.Name}.",
         _ when Abort || process.Linger <= 0 => $"Resetting {process.Name}: what it has not yet delivered is dropped.",
         _ => $"Closing {process.Name} gracefully: what was sent reaches the peer, then the FIN, within {process.Linger} s (else a reset).",
     };

@@ -5,7 +5,7 @@ namespace NetProc.Commands;
 
 /// <summary>Emacs <c>continue-process</c>: reads again; harmless on a process that is not suspended.</summary>
 [Cmdlet(VerbsLifecycle.Resume, "NetworkProcess", DefaultParameterSetName = ByName, SupportsShouldProcess = true)]
-[OutputType(typeof(NetProcess))]
+[OutputType(typeof(ProcessObject))]
 public sealed class ResumeNetworkProcessCommand : ProcessSelectionCmdlet
 {
     /// <summary>Writes each selected process to the pipeline. Without it, the cmdlet writes nothing.</summary>

@@ -18,7 +18,7 @@ public sealed class SendNetworkProcessCommand : ProcessSelectionCmdlet
 
     private readonly List<byte> pendingBytes = new();
     private readonly Dictionary<DatagramProcess, EndPoint> destinations = new();
-    private IReadOnlyList<NetProcess>? targets;
+    private IReadOnlyList<ProcessObject>? targets;
 
     /// <summary>A string, a <c>byte[]</c>, or anything else (sent as its string form). Piped bytes are sent together.</summary>
     [Parameter(Position = 1, ValueFromPipeline = true)]
@@ -111,7 +111,7 @@ public sealed class SendNetworkProcessCommand : ProcessSelectionCmdlet
         return destination;
     }
 
-    private void Send(NetProcess process, byte[] bytes, bool eof)
+    private void Send(ProcessObject process, byte[] bytes, bool eof)
     {
         using var delivery = VerboseDelivery();
         if (process.Status == ProcessStatus.Connect)
@@ -120,7 +120,7 @@ public sealed class SendNetworkProcessCommand : ProcessSelectionCmdlet
             Session.WaitUntil(() => process.Status != ProcessStatus.Connect, null, this);
         }
 
-        if (eof && process.Protocol == ProcessProtocol.Datagram)
+        if (eof && process.SocketType == ProcessSocketType.Datagram)
         {
             WriteWarning($"Process {process.Name} is a datagram socket: it has no end-of-file, so -Eof does nothing.");
             return;

@@ -8,7 +8,7 @@ namespace NetProc.Commands;
 
 /// <summary>Emacs <c>set-process-filter</c>, <c>-sentinel</c>, <c>-buffer</c>, <c>-plist</c>, <c>-coding-system</c>, <c>-query-on-exit-flag</c>.</summary>
 [Cmdlet(VerbsCommon.Set, "NetworkProcess", DefaultParameterSetName = ByName, SupportsShouldProcess = true)]
-[OutputType(typeof(NetProcess))]
+[OutputType(typeof(ProcessObject))]
 public sealed class SetNetworkProcessCommand : ProcessSelectionCmdlet
 {
     /// <summary>The new filter; <c>$null</c> sends output to the buffer again.</summary>
@@ -110,12 +110,12 @@ public sealed class SetNetworkProcessCommand : ProcessSelectionCmdlet
         parameter is nameof(Filter) or nameof(Sentinel) or nameof(Log) or nameof(Buffer) or nameof(Plist) or nameof(Encoding) or nameof(QueryOnExit)
             or nameof(DatagramAddress) or nameof(Linger);
 
-    private void Apply(NetProcess process)
+    private void Apply(ProcessObject process)
     {
         var bound = MyInvocation.BoundParameters;
 
         // The settings that can be refused go first, so a refusal changes nothing.
-        if (bound.ContainsKey(nameof(Linger)) && process.Protocol == ProcessProtocol.Datagram)
+        if (bound.ContainsKey(nameof(Linger)) && process.SocketType == ProcessSocketType.Datagram)
         {
             throw new NetProcException(
                 NetProcError.IncompatibleParameters, $"Process {process.Name} is a datagram socket: -Linger is for stream sockets.", process);

@@ -5,7 +5,7 @@ namespace NetProc.Commands;
 
 /// <summary>Emacs <c>stop-process</c>: stops reading; the peer's data waits in the kernel, its close is noticed after resume.</summary>
 [Cmdlet(VerbsLifecycle.Suspend, "NetworkProcess", DefaultParameterSetName = ByName, SupportsShouldProcess = true)]
-[OutputType(typeof(NetProcess))]
+[OutputType(typeof(ProcessObject))]
 public sealed class SuspendNetworkProcessCommand : ProcessSelectionCmdlet
 {
     /// <summary>Writes each selected process to the pipeline. Without it, the cmdlet writes nothing.</summary>

@@ -62,19 +62,19 @@ public sealed class WaitNetworkProcessCommand : ProcessSelectionCmdlet
         {
             WriteVerbose($"Waiting {limit} for output from {Names(selected)}, running callbacks meanwhile.");
         }
-        bool Produced() => selected.Any(p => p.OutputCount != p.OutputSeen);
+        bool Produced() => selected.Any(p => p.HasNewOutput);
         Session.WaitUntil(() => Produced() || selected.All(p => !p.IsLive), Timeout, this, selected);
         WriteObject(Produced());
         foreach (var process in selected)
         {
-            process.OutputSeen = process.OutputCount;
+            process.MarkOutputSeen();
         }
     }
 
-    private static string Names(IReadOnlyList<NetProcess> processes) =>
+    private static string Names(IReadOnlyList<ProcessObject> processes) =>
         processes.Count == 0 ? "no process" : string.Join(", ", processes.Select(p => p.Name));
 
-    private bool WaitForDelivery(IReadOnlyList<NetProcess> selected)
+    private bool WaitForDelivery(IReadOnlyList<ProcessObject> selected)
     {
         bool AllTaken() => selected.All(p => p.UndeliveredBytes == 0);
         Session.WaitUntil(() => AllTaken() || selected.Any(p => !p.IsLive), Timeout, this, recheck: DeliveryRecheck);
@@ -87,12 +87,12 @@ public sealed class WaitNetworkProcessCommand : ProcessSelectionCmdlet
     /// </summary>
     private bool WaitForAnyOutput()
     {
-        bool unseen = Session.Table.Processes.Any(p => p.OutputCount != p.OutputSeen);
-        long delivered = Session.DeliveredChunks;
-        bool produced = Session.WaitUntil(() => unseen || Session.DeliveredChunks != delivered, Timeout, this);
+        bool unseen = Session.Table.Processes.Any(p => p.HasNewOutput);
+        long delivered = Session.Table.DeliveredChunks;
+        bool produced = Session.WaitUntil(() => unseen || Session.Table.DeliveredChunks != delivered, Timeout, this);
         foreach (var process in Session.Table.Processes)
         {
-            process.OutputSeen = process.OutputCount;
+            process.MarkOutputSeen();
         }
 
         return produced;

@@ -6,7 +6,7 @@ namespace NetProc.Engine;
 
 /// <summary>
 /// A datagram socket (UDP, or a unix datagram socket): client or server, always <c>Open</c>, one chunk per datagram.
-/// Every datagram read names its sender as the process's <see cref="NetProcess.DatagramAddress"/> once the user or a
+/// Every datagram read names its sender as the process's <see cref="ProcessObject.DatagramAddress"/> once the user or a
 /// filter gets it, and sends go there unless told otherwise (Emacs <c>process-datagram-address</c>).
 /// </summary>
 public sealed class DatagramProcess : NetworkProcess
@@ -34,7 +34,7 @@ public sealed class DatagramProcess : NetworkProcess
 
     private DatagramProcess(
         ProcessTable table, ProcessKind kind, Socket socket, string? host, object? service, EndPoint? remote, string? socketFile)
-        : base(table, kind, ProcessProtocol.Datagram, host, service, Endpoints.FamilyOf(socket.LocalEndPoint!))
+        : base(table, kind, ProcessSocketType.Datagram, host, service, Endpoints.FamilyOf(socket.LocalEndPoint!))
     {
         this.socket = socket;
         this.socketFile = socketFile;
@@ -78,11 +78,11 @@ public sealed class DatagramProcess : NetworkProcess
     /// A datagram client: open at once, no handshake. It binds an address of its own so replies (and third parties)
     /// can reach it; its datagram address starts as the server's. A unix server must be there already.
     /// </summary>
-    public static DatagramProcess CreateClient(ProcessTable table, string? host, object? service, ProcessFamily? family)
+    internal static DatagramProcess CreateClient(ProcessTable table, string? host, object? service, ProcessFamily? family)
     {
-        Endpoints.Validate(host, service, family, ProcessProtocol.Datagram, server: false);
+        Endpoints.Validate(host, service, family, ProcessSocketType.Datagram, server: false);
         var remote = Endpoints.ForConnectAsync(
-                family == ProcessFamily.Local ? null : host, service, family, ProcessProtocol.Datagram, CancellationToken.None)
+                family == ProcessFamily.Local ? null : host, service, family, ProcessSocketType.Datagram, CancellationToken.None)
             .GetAwaiter().GetResult()[0];
         if (remote is UnixDomainSocketEndPoint unixServer)
         {
@@ -97,7 +97,7 @@ public sealed class DatagramProcess : NetworkProcess
             IPEndPoint { AddressFamily: AddressFamily.InterNetworkV6 } => new IPEndPoint(IPAddress.IPv6Any, 0),
             _ => new IPEndPoint(IPAddress.Any, 0),
         };
-        var socket = Endpoints.NewSocket(remote, ProcessProtocol.Datagram);
+        var socket = Endpoints.NewSocket(remote, ProcessSocketType.Datagram);
         try
         {
             socket.Bind(local);
@@ -118,7 +118,7 @@ public sealed class DatagramProcess : NetworkProcess
     /// </summary>
     private static void CheckUnixServer(UnixDomainSocketEndPoint server, string path)
     {
-        using var probe = Endpoints.NewSocket(server, ProcessProtocol.Datagram);
+        using var probe = Endpoints.NewSocket(server, ProcessSocketType.Datagram);
         try
         {
             probe.Connect(server);
@@ -130,26 +130,26 @@ public sealed class DatagramProcess : NetworkProcess
     }
 
     /// <summary>A datagram server: binds (loopback unless told otherwise) and is open at once; it answers whoever wrote last.</summary>
-    public static DatagramProcess CreateServer(ProcessTable table, string? host, object? service, ProcessFamily? family)
+    internal static DatagramProcess CreateServer(ProcessTable table, string? host, object? service, ProcessFamily? family)
     {
-        var (socket, file) = BindServerSocket(host, service, family, ProcessProtocol.Datagram);
+        var (socket, file) = BindServerSocket(host, service, family, ProcessSocketType.Datagram);
         return new DatagramProcess(table, ProcessKind.Server, socket, family == ProcessFamily.Local ? null : host, service, null, file);
     }
 
     /// <summary>Starts reading. Datagrams are read even while suspended or unread, so none waits in the kernel to be lost there; those beyond the receive window are counted and dropped.</summary>
-    public void BeginReading() => _ = ReadLoopAsync();
+    internal override void Start() => _ = ReadLoopAsync();
 
     /// <summary>Chooses where sends go (Emacs <c>set-process-datagram-address</c>); the address must fit the socket's family.</summary>
-    public void SetDatagramAddress(object address) => DatagramAddress = Endpoints.ParseAddress(address, Family);
+    internal void SetDatagramAddress(object address) => DatagramAddress = Endpoints.ParseAddress(address, Family);
 
     /// <summary>Parses a <c>-To</c> address for this socket.</summary>
-    public EndPoint ParseAddress(object address) => Endpoints.ParseAddress(address, Family);
+    internal EndPoint ParseAddress(object address) => Endpoints.ParseAddress(address, Family);
 
     /// <summary>
     /// Sends one datagram to <paramref name="to"/>, or to the datagram address. An empty payload sends nothing, as in
     /// Emacs; <paramref name="eof"/> means nothing to a datagram socket.
     /// </summary>
-    public Task SendTo(ReadOnlyMemory<byte> data, EndPoint? to)
+    internal Task SendTo(ReadOnlyMemory<byte> data, EndPoint? to)
     {
         if (Status != ProcessStatus.Open || TransportClosed)
         {
@@ -185,9 +185,9 @@ public sealed class DatagramProcess : NetworkProcess
         }
     }
 
-    public override Task SendAsync(ReadOnlyMemory<byte> data, bool eof) => eof ? Task.CompletedTask : SendTo(data, null);
+    internal override Task SendAsync(ReadOnlyMemory<byte> data, bool eof) => eof ? Task.CompletedTask : SendTo(data, null);
 
-    protected override void ReleaseTransport(bool abort)
+    private protected override void ReleaseTransport(bool abort)
     {
         socket.Dispose();
         RemoveSocketFile(socketFile);

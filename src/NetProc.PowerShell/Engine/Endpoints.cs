@@ -14,9 +14,9 @@ internal static class Endpoints
     private static readonly int UnixPathCapacity = OperatingSystem.IsLinux() || OperatingSystem.IsWindows() ? 108 : 104;
 
     /// <summary>Checks what can be checked before any socket exists: the host is not blank, the service makes sense.</summary>
-    public static void Validate(string? host, object? service, ProcessFamily? family, ProcessProtocol protocol, bool server)
+    public static void Validate(string? host, object? service, ProcessFamily? family, ProcessSocketType protocol, bool server)
     {
-        if (protocol == ProcessProtocol.SeqPacket && family != ProcessFamily.Local)
+        if (protocol == ProcessSocketType.SeqPacket && family != ProcessFamily.Local)
         {
             throw new NetProcException(
                 NetProcError.InvalidEndpoint, "SeqPacket sockets are unix sockets: add -Family Local.", protocol);
@@ -41,7 +41,7 @@ internal static class Endpoints
 
     /// <summary>Every address to try, in order, for a client.</summary>
     public static async Task<EndPoint[]> ForConnectAsync(
-        string? host, object? service, ProcessFamily? family, ProcessProtocol protocol, CancellationToken cancel)
+        string? host, object? service, ProcessFamily? family, ProcessSocketType protocol, CancellationToken cancel)
     {
         if (family == ProcessFamily.Local)
         {
@@ -54,7 +54,7 @@ internal static class Endpoints
     }
 
     /// <summary>The one address a server binds: loopback unless the user names another (<c>0.0.0.0</c>, <c>::</c>, …).</summary>
-    public static EndPoint ForBind(string? host, object? service, ProcessFamily? family, ProcessProtocol protocol)
+    public static EndPoint ForBind(string? host, object? service, ProcessFamily? family, ProcessSocketType protocol)
     {
         if (family == ProcessFamily.Local)
         {
@@ -67,20 +67,20 @@ internal static class Endpoints
     }
 
     /// <summary>A socket of the endpoint's family and the process's type.</summary>
-    public static Socket NewSocket(EndPoint endpoint, ProcessProtocol protocol)
+    public static Socket NewSocket(EndPoint endpoint, ProcessSocketType protocol)
     {
         if (endpoint is UnixDomainSocketEndPoint)
         {
             var type = protocol switch
             {
-                ProcessProtocol.Datagram => SocketType.Dgram,
-                ProcessProtocol.SeqPacket => SocketType.Seqpacket,
+                ProcessSocketType.Datagram => SocketType.Dgram,
+                ProcessSocketType.SeqPacket => SocketType.Seqpacket,
                 _ => SocketType.Stream,
             };
             return new Socket(AddressFamily.Unix, type, ProtocolType.Unspecified);
         }
 
-        return protocol == ProcessProtocol.Datagram
+        return protocol == ProcessSocketType.Datagram
             ? new Socket(endpoint.AddressFamily, SocketType.Dgram, ProtocolType.Udp)
             : new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
     }

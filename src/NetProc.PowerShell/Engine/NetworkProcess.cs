@@ -4,23 +4,23 @@ using System.Net.Sockets;
 namespace NetProc.Engine;
 
 /// <summary>A process over a socket: stream clients and connections, servers, and (later) datagram sockets.</summary>
-public abstract class NetworkProcess : NetProcess
+public abstract class NetworkProcess : ProcessObject
 {
     private readonly CancellationTokenSource closing = new();
     private int closed;
 
     private protected NetworkProcess(
-        ProcessTable table, ProcessKind kind, ProcessProtocol protocol, string? host, object? service, ProcessFamily family)
+        ProcessTable table, ProcessKind kind, ProcessSocketType protocol, string? host, object? service, ProcessFamily family)
         : base(table, ProcessType.Network, kind)
     {
-        Protocol = protocol;
+        SocketType = protocol;
         Host = host;
         Service = service;
         Family = family;
     }
 
     /// <summary>Cancelled when the process closes locally: every socket operation of the process listens to it.</summary>
-    protected CancellationToken Closing => closing.Token;
+    private protected CancellationToken Closing => closing.Token;
 
     internal override bool TransportClosed => Volatile.Read(ref closed) != 0;
 
@@ -46,7 +46,7 @@ public abstract class NetworkProcess : NetProcess
     }
 
     /// <summary>Closes the sockets, with a reset if <paramref name="abort"/> and the socket has a connection; called once.</summary>
-    protected abstract void ReleaseTransport(bool abort);
+    private protected abstract void ReleaseTransport(bool abort);
 
     /// <summary>
     /// Binds a server's socket where it listens (loopback unless <paramref name="host"/> names another address) and
@@ -54,7 +54,7 @@ public abstract class NetworkProcess : NetProcess
     /// socket behind. Returns the socket and, for a unix socket, the file it created.
     /// </summary>
     private protected static (Socket Socket, string? SocketFile) BindServerSocket(
-        string? host, object? service, ProcessFamily? family, ProcessProtocol protocol, Action<Socket>? ready = null)
+        string? host, object? service, ProcessFamily? family, ProcessSocketType protocol, Action<Socket>? ready = null)
     {
         Endpoints.Validate(host, service, family, protocol, server: true);
         var endpoint = Endpoints.ForBind(family == ProcessFamily.Local ? null : host, service, family, protocol);
@@ -92,7 +92,7 @@ public abstract class NetworkProcess : NetProcess
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            LastError = e;
+            RecordError(e);
         }
     }
 
@@ -101,7 +101,7 @@ public abstract class NetworkProcess : NetProcess
     /// and what to do. <paramref name="address"/> is the address as the user knows it (host and service as given, or
     /// the socket path), <paramref name="endpoint"/> the one tried; <paramref name="doing"/> is connect, bind or listen.
     /// </summary>
-    private protected static NetProcException SocketFailure(SocketException e, string address, EndPoint endpoint, string doing)
+    internal static NetProcException SocketFailure(SocketException e, string address, EndPoint endpoint, string doing)
     {
         bool unix = endpoint is UnixDomainSocketEndPoint;
         bool connecting = doing == "connect";
@@ -129,7 +129,7 @@ public abstract class NetworkProcess : NetProcess
             SocketError.AddressAlreadyInUse => (NetProcError.AddressInUse,
                 $"Address {address} is already in use by another socket: choose another -Service, or 0 to let the system choose a free port."),
             SocketError.ProtocolType => (NetProcError.InvalidEndpoint,
-                $"{address} is a socket of another type: give -Type the type its server has (Stream, Datagram or SeqPacket)."),
+                $"{address} is a socket of another type: give -SocketType the type its server has (Stream, Datagram or SeqPacket)."),
             SocketError.HostNotFound or SocketError.NoData => (NetProcError.HostNotFound,
                 $"{address} could not be resolved: check the host name."),
             SocketError.AddressFamilyNotSupported => (NetProcError.InvalidEndpoint,

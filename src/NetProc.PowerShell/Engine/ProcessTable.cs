@@ -6,13 +6,13 @@ namespace NetProc.Engine;
 /// One session's processes: unique Emacs-style names, small Ids, named buffers, and the list of
 /// processes whose inbox has something for the pipeline thread.
 /// </summary>
-public sealed class ProcessTable
+internal sealed class ProcessTable
 {
     private readonly object gate = new();
-    private readonly SortedDictionary<int, NetProcess> byId = new();
-    private readonly Dictionary<string, NetProcess> byName = new(StringComparer.OrdinalIgnoreCase);
+    private readonly SortedDictionary<int, ProcessObject> byId = new();
+    private readonly Dictionary<string, ProcessObject> byName = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, WeakReference<ProcessBuffer>> buffers = new(StringComparer.OrdinalIgnoreCase);
-    private readonly ConcurrentQueue<NetProcess> ready = new();
+    private readonly ConcurrentQueue<ProcessObject> ready = new();
     private readonly LinkedList<ForgottenProcess> forgotten = new();
     private int nextId = 1;
     private int acceptCount;
@@ -22,9 +22,9 @@ public sealed class ProcessTable
     public ManualResetEventSlim Activity { get; } = new(false);
 
     /// <summary>Raised on socket threads when a process gets something to deliver. Handlers must not run script.</summary>
-    public event Action<NetProcess>? Ready;
+    public event Action<ProcessObject>? Ready;
 
-    public IReadOnlyList<NetProcess> Processes
+    public IReadOnlyList<ProcessObject> Processes
     {
         get
         {
@@ -35,8 +35,35 @@ public sealed class ProcessTable
         }
     }
 
+    /// <summary>Chunks delivered to filters or buffers, from any process of the table (pipeline thread only).</summary>
+    public long DeliveredChunks { get; set; }
+
+    /// <summary>
+    /// Lists a new process and starts it, in the one order that loses nothing: named and listed first, suspended if
+    /// asked (so nothing it reads is handed out), then its transport's work begins (reading, accepting, connecting).
+    /// </summary>
+    public void Add(ProcessObject process, string requestedName, bool suspended)
+    {
+        Register(process, requestedName);
+        if (suspended)
+        {
+            process.Suspend();
+        }
+
+        process.Start();
+    }
+
+    /// <summary>A closed process leaves the list once nothing it read is left unread (Emacs's delete-exited-processes).</summary>
+    public void ForgetIfDone(ProcessObject process)
+    {
+        if (process.Status == ProcessStatus.Closed && process.BufferedBytes == 0)
+        {
+            Unregister(process);
+        }
+    }
+
     /// <summary>Gives the process a unique name (<c>web</c>, <c>web&lt;1&gt;</c>, … lowest free) and the next Id.</summary>
-    public void Register(NetProcess process, string requestedName)
+    public void Register(ProcessObject process, string requestedName)
     {
         lock (gate)
         {
@@ -57,7 +84,7 @@ public sealed class ProcessTable
     public const int ForgottenRemembered = 16;
 
     /// <summary>Takes the process off the list, remembering it among the recently forgotten; true when it was listed.</summary>
-    public bool Unregister(NetProcess process)
+    public bool Unregister(ProcessObject process)
     {
         lock (gate)
         {
@@ -83,7 +110,7 @@ public sealed class ProcessTable
     }
 
     /// <summary>Unregistering a process still open is its removal; one already closed leaves once its output was read.</summary>
-    private static string HowForgotten(NetProcess process) => process.Status switch
+    private static string HowForgotten(ProcessObject process) => process.Status switch
     {
         not ProcessStatus.Closed => "was removed",
         _ when process.ExitStatus is 256 => "was closed by its peer",
@@ -108,7 +135,7 @@ public sealed class ProcessTable
         }
     }
 
-    public NetProcess? FindByName(string name)
+    public ProcessObject? FindByName(string name)
     {
         lock (gate)
         {
@@ -116,7 +143,7 @@ public sealed class ProcessTable
         }
     }
 
-    public NetProcess? FindById(int id)
+    public ProcessObject? FindById(int id)
     {
         lock (gate)
         {
@@ -125,7 +152,7 @@ public sealed class ProcessTable
     }
 
     /// <summary>The listed processes whose output goes to the named buffer, in Id order.</summary>
-    public IReadOnlyList<NetProcess> WritersOf(string bufferName) =>
+    public IReadOnlyList<ProcessObject> WritersOf(string bufferName) =>
         Processes.Where(p => string.Equals(p.Buffer?.Name, bufferName, StringComparison.OrdinalIgnoreCase)).ToArray();
 
     /// <summary>
@@ -162,7 +189,7 @@ public sealed class ProcessTable
     internal int NextAcceptNumber() => Interlocked.Increment(ref acceptCount);
 
     /// <summary>Called from socket threads: the process has something for the pipeline thread.</summary>
-    internal void MarkReady(NetProcess process)
+    internal void MarkReady(ProcessObject process)
     {
         ready.Enqueue(process);
         Activity.Set();
@@ -176,7 +203,7 @@ public sealed class ProcessTable
         }
     }
 
-    public bool TryTakeReady(out NetProcess? process) => ready.TryDequeue(out process);
+    public bool TryTakeReady(out ProcessObject? process) => ready.TryDequeue(out process);
 
     /// <summary>Whether some process has something for the pipeline thread.</summary>
     public bool HasReady => !ready.IsEmpty;
@@ -184,7 +211,7 @@ public sealed class ProcessTable
     /// <summary>Closes every process and empties the table; used when the runspace or the module goes away.</summary>
     public void CloseAll()
     {
-        NetProcess[] all;
+        ProcessObject[] all;
         lock (gate)
         {
             all = byId.Values.ToArray();
@@ -197,8 +224,7 @@ public sealed class ProcessTable
         {
             try
             {
-                process.CloseTransport();
-                process.Status = ProcessStatus.Closed;
+                process.CloseQuietly();
             }
             catch (Exception)
             {
@@ -209,4 +235,4 @@ public sealed class ProcessTable
 }
 
 /// <summary>A process that left its table: its name, Id, when (UTC), and how (<c>was removed</c>, <c>was closed by its peer</c>…).</summary>
-public sealed record ForgottenProcess(string Name, int Id, DateTime At, string How);
+internal sealed record ForgottenProcess(string Name, int Id, DateTime At, string How);

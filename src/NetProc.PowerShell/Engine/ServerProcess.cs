@@ -17,7 +17,7 @@ public sealed class ServerProcess : NetworkProcess
     private readonly int backlog;
 
     private ServerProcess(
-        ProcessTable table, Socket listener, ProcessProtocol protocol, string? host, object? service, int backlog, string? socketFile)
+        ProcessTable table, Socket listener, ProcessSocketType protocol, string? host, object? service, int backlog, string? socketFile)
         : base(table, ProcessKind.Server, protocol, host, service, Endpoints.FamilyOf(listener.LocalEndPoint!))
     {
         this.listener = listener;
@@ -33,10 +33,10 @@ public sealed class ServerProcess : NetworkProcess
 
     /// <summary>
     /// Binds and listens (loopback unless <paramref name="host"/> names another address). Port 0 lets the kernel
-    /// choose; <see cref="NetProcess.Service"/> then shows the real port. Fails before anything is listed.
+    /// choose; <see cref="ProcessObject.Service"/> then shows the real port. Fails before anything is listed.
     /// </summary>
-    public static ServerProcess Listen(
-        ProcessTable table, string? host, object? service, ProcessFamily? family, int backlog, ProcessProtocol protocol = ProcessProtocol.Stream)
+    internal static ServerProcess Listen(
+        ProcessTable table, string? host, object? service, ProcessFamily? family, int backlog, ProcessSocketType protocol = ProcessSocketType.Stream)
     {
         if (backlog < 1)
         {
@@ -51,20 +51,34 @@ public sealed class ServerProcess : NetworkProcess
     /// Starts accepting on a thread of the server's own; accepted sockets wait in the inbox until the pipeline thread
     /// lists them.
     /// </summary>
-    public void BeginAccepting()
+    internal override void Start()
     {
         listener.Blocking = false;
         new Thread(AcceptOnOwnThread, AcceptorStackSize) { IsBackground = true, Name = "NetProc server" }.Start();
+    }
+
+    /// <summary>A server's inbox also holds accepted connections and failed accepts.</summary>
+    private protected override Delivery? Finish(object item) => item switch
+    {
+        AcceptedSocket accepted => Adopt(accepted),
+        AcceptFailure failure => Report(failure),
+        _ => base.Finish(item),
+    };
+
+    private Delivery.AcceptFailed Report(AcceptFailure failure)
+    {
+        RecordError(failure.Error);
+        return new Delivery.AcceptFailed(this, $"accept failed with code {failure.Code}\n");
     }
 
     /// <summary>
     /// Turns an accepted socket into a listed connection process, Emacs style: named
     /// <c>"SERVER &lt;HOST:PORT&gt;"</c> (or <c>"SERVER &lt;N&gt;"</c> for unix sockets), inheriting the server's
     /// filter, sentinel, a copy of its plist and its encoding, but not its query flag or suspension. Without a filter
-    /// on the server it gets a buffer named after the server's buffer (or name) with the same suffix.
-    /// Returns the connection and the peer's host as sentinel and log messages show it (<c>"-"</c> for unix).
+    /// on the server it gets a buffer named after the server's buffer (or name) with the same suffix. The server's log
+    /// hears "accept from HOST", the connection's sentinel "open from HOST" (HOST is <c>"-"</c> for unix).
     /// </summary>
-    internal (StreamProcess Connection, string PeerHost) Adopt(AcceptedSocket accepted)
+    private Delivery.Accepted Adopt(AcceptedSocket accepted)
     {
         Consumed(1);
         int number = Table.NextAcceptNumber();
@@ -87,7 +101,8 @@ public sealed class ServerProcess : NetworkProcess
             Table.MarkReady(connection);
         }
 
-        return (connection, remote?.Address.ToString() ?? "-");
+        string peerHost = remote?.Address.ToString() ?? "-";
+        return new Delivery.Accepted(this, connection, $"accept from {peerHost}\n", $"open from {peerHost}\n");
     }
 
     /// <summary>
@@ -95,19 +110,19 @@ public sealed class ServerProcess : NetworkProcess
     /// would otherwise overflow under a burst and make clients retry a second later); a suspended server accepts
     /// nobody, so clients wait in the kernel backlog instead.
     /// </summary>
-    protected override long Window => WindowSize * (1L + ChunkOverhead);
+    private protected override long Window => WindowSize * (1L + ChunkOverhead);
 
     /// <summary>How many accepted connections may wait to be listed before accepting pauses.</summary>
     public override long WindowSize => Math.Max(backlog, 256);
 
     /// <summary>A stream server only accepts: its connections are what sends.</summary>
-    public override Task SendAsync(ReadOnlyMemory<byte> data, bool eof) => throw new NetProcException(
+    internal override Task SendAsync(ReadOnlyMemory<byte> data, bool eof) => throw new NetProcException(
         NetProcError.ProcessNotRunning,
         $"Process {Name} is a server: it only accepts connections and sends nothing itself. Send to one of its connections "
         + $"(named '{Name} <…>' in Get-NetworkProcess).",
         this);
 
-    protected override void ReleaseTransport(bool abort)
+    private protected override void ReleaseTransport(bool abort)
     {
         listener.Dispose();
         RemoveSocketFile(socketFile);
@@ -143,7 +158,7 @@ public sealed class ServerProcess : NetworkProcess
                     accepted.NoDelay = true;
                 }
 
-                PostCounted(new AcceptedSocket(Table, accepted, Protocol, Service, Family), 1);
+                PostCounted(new AcceptedSocket(Table, accepted, SocketType, Service, Family), 1);
             }
             catch (SocketException e) when (e.SocketErrorCode == SocketError.WouldBlock)
             {
@@ -172,13 +187,13 @@ public sealed class ServerProcess : NetworkProcess
 /// </summary>
 internal sealed class AcceptedSocket : IDisposable
 {
-    public AcceptedSocket(ProcessTable table, Socket socket, ProcessProtocol protocol, object? serverService, ProcessFamily family)
+    public AcceptedSocket(ProcessTable table, Socket socket, ProcessSocketType protocol, object? serverService, ProcessFamily family)
     {
         var remote = socket.RemoteEndPoint as IPEndPoint;
         Connection = StreamProcess.ForAccepted(
             table, socket, protocol, remote?.Address.ToString(), remote is null ? serverService : remote.Port, family);
         Connection.Inbox.Hold();
-        Connection.BeginReading();
+        Connection.Start();
     }
 
     public StreamProcess Connection { get; }

@@ -17,7 +17,7 @@ public static class ServiceNames
     /// port 0 only where <paramref name="allowZero"/> (a server lets the kernel choose). Throws
     /// <see cref="NetProcException"/> for anything else.
     /// </summary>
-    public static int Resolve(object? service, ProcessProtocol protocol, bool allowZero)
+    public static int Resolve(object? service, ProcessSocketType protocol, bool allowZero)
     {
         long port = service switch
         {
@@ -44,22 +44,22 @@ public static class ServiceNames
     }
 
     /// <summary>The service names (aliases included) of <paramref name="protocol"/>'s services file entries, with their ports.</summary>
-    public static IReadOnlyDictionary<string, int> NamesFor(ProcessProtocol protocol) => ServicesFor(protocol);
+    public static IReadOnlyDictionary<string, int> NamesFor(ProcessSocketType protocol) => ServicesFor(protocol);
 
-    private static Dictionary<string, int> ServicesFor(ProcessProtocol protocol) =>
-        protocol == ProcessProtocol.Datagram ? UdpServices.Value : TcpServices.Value;
+    private static Dictionary<string, int> ServicesFor(ProcessSocketType protocol) =>
+        protocol == ProcessSocketType.Datagram ? UdpServices.Value : TcpServices.Value;
 
     /// <summary>Says whether the name is a service of the other protocol, and what to do then.</summary>
-    private static NetProcException UnknownService(string text, ProcessProtocol protocol)
+    private static NetProcException UnknownService(string text, ProcessSocketType protocol)
     {
         string name = text.Trim();
-        bool datagram = protocol == ProcessProtocol.Datagram;
+        bool datagram = protocol == ProcessSocketType.Datagram;
         string message = (datagram ? TcpServices : UdpServices).Value.TryGetValue(name, out int port)
             ? datagram
                 ? $"Service '{name}' is a TCP service (port {port}/tcp in the services file), and this is a datagram (UDP) "
-                    + $"process: leave out -Type Datagram, or give the port number ({port})."
+                    + $"process: leave out -SocketType Datagram, or give the port number ({port})."
                 : $"Service '{name}' is a UDP service (port {port}/udp in the services file), and this is a stream (TCP) "
-                    + $"process: add -Type Datagram, or give the port number ({port})."
+                    + $"process: add -SocketType Datagram, or give the port number ({port})."
             : $"Unknown service '{name}': it is neither a port number nor a name in the services file.";
         return new NetProcException(NetProcError.UnknownService, message, text);
     }

@@ -46,4 +46,19 @@ internal static class Timeouts
         var left = Left(deadline);
         return left < Slice ? left : Slice;
     }
+
+    /// <summary>Whether <paramref name="task"/> completes before <paramref name="deadline"/>.</summary>
+    public static async Task<bool> Within(Task task, DateTime deadline)
+    {
+        try
+        {
+            await task.WaitAsync(LeftForWait(deadline)).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // Not in time.
+        }
+
+        return task.IsCompleted;
+    }
 }

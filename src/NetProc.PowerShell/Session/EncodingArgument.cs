@@ -117,7 +117,7 @@ public sealed class ProcessNameCompleter : IArgumentCompleter
     {
         string typed = wordToComplete.Trim('\'', '"');
         var pattern = new WildcardPattern(WildcardPattern.Escape(typed) + "*", WildcardOptions.IgnoreCase);
-        return (ProcessSession.Current?.Table.Processes ?? Array.Empty<Engine.NetProcess>())
+        return (ProcessSession.Current?.Table.Processes ?? Array.Empty<Engine.ProcessObject>())
             .Where(p => pattern.IsMatch(p.Name))
             .Select(p => new CompletionResult(Quote(p.Name), p.Name, CompletionResultType.ParameterValue, $"{p.Kind} {p.Status}"));
     }
@@ -128,7 +128,7 @@ public sealed class ProcessNameCompleter : IArgumentCompleter
 
 /// <summary>
 /// Tab completion for <c>-Service</c>: names from the services file, TCP ones for streams and UDP ones once
-/// <c>-Type Datagram</c> is given. Nothing for <c>-Family Local</c>, whose service is a path: PowerShell then
+/// <c>-SocketType Datagram</c> is given. Nothing for <c>-Family Local</c>, whose service is a path: PowerShell then
 /// completes file names.
 /// </summary>
 public sealed class ServiceNameCompleter : IArgumentCompleter
@@ -141,11 +141,11 @@ public sealed class ServiceNameCompleter : IArgumentCompleter
             return Array.Empty<CompletionResult>();
         }
 
-        var protocol = IsBound(fakeBoundParameters, "Type", nameof(Engine.ProcessProtocol.Datagram))
-            ? Engine.ProcessProtocol.Datagram
-            : Engine.ProcessProtocol.Stream;
+        var protocol = IsBound(fakeBoundParameters, "SocketType", nameof(Engine.ProcessSocketType.Datagram))
+            ? Engine.ProcessSocketType.Datagram
+            : Engine.ProcessSocketType.Stream;
         string typed = wordToComplete.Trim('\'', '"');
-        string proto = protocol == Engine.ProcessProtocol.Datagram ? "udp" : "tcp";
+        string proto = protocol == Engine.ProcessSocketType.Datagram ? "udp" : "tcp";
         return Engine.ServiceNames.NamesFor(protocol)
             .Where(s => s.Key.StartsWith(typed, StringComparison.OrdinalIgnoreCase))
             .OrderBy(s => s.Key, StringComparer.OrdinalIgnoreCase)

@@ -11,7 +11,7 @@ namespace NetProc.Session;
 /// Socket threads reach it through <see cref="ProcessTable.Ready"/>, which only raises a PowerShell engine event;
 /// the event's action, the waiting cmdlets and removal then deliver on the pipeline thread.
 /// </summary>
-public sealed class ProcessSession
+internal sealed class ProcessSession
 {
     internal const string PumpSourceIdentifier = "NetProc.Deliver";
 
@@ -23,6 +23,10 @@ public sealed class ProcessSession
     private readonly PSEventManager events;
     private readonly PSHost host;
     private readonly PSEventSubscriber subscriber;
+    private readonly PSObject deliverFromEvent;
+
+    // Processes whose deliveries are being handed out: a nested wait inside one of their callbacks leaves them alone.
+    private readonly HashSet<ProcessObject> delivering = new();
     private Action<string>? verbose;
     private int eventQueued;
     private int waiting;
@@ -33,6 +37,7 @@ public sealed class ProcessSession
         this.runspace = runspace;
         this.events = events;
         this.host = host;
+        deliverFromEvent = PSObject.AsPSObject(new Func<IReadOnlyList<string>>(DeliverFromEvent));
         Table.Ready += OnReady;
         subscriber = events.SubscribeEvent(
             source: null,
@@ -41,16 +46,15 @@ public sealed class ProcessSession
             data: null,
             // Write-Warning from the action goes through the streams of whatever runs at the moment, so a script's
             // $WarningPreference and redirections (3>&1, 3>$null) apply to callback warnings too.
-            action: ScriptBlock.Create("foreach ($warning in [NetProc.Session.ProcessSession]::DeliverFromEvent()) { Write-Warning $warning }"),
+            // The action calls back through the event's MessageData (see RaiseDeliveryEvent), so it names no type:
+            // nothing of the bridge is public to scripts.
+            action: ScriptBlock.Create("foreach ($warning in $Event.MessageData.Invoke()) { Write-Warning $warning }"),
             supportEvent: true,
             forwardEvent: false);
         runspace.StateChanged += OnRunspaceStateChanged;
     }
 
     public ProcessTable Table { get; } = new();
-
-    /// <summary>Chunks delivered to filters or buffers in this session, from any process.</summary>
-    internal long DeliveredChunks { get; private set; }
 
     /// <summary>
     /// Until disposed, delivery tells <paramref name="sink"/> (a waiting cmdlet's WriteVerbose) whom servers accept and
@@ -103,25 +107,19 @@ public sealed class ProcessSession
     /// The engine event's action: delivers everything pending at the prompt or between commands, and returns the
     /// callbacks' warnings for the action to write.
     /// </summary>
-    public static IReadOnlyList<string> DeliverFromEvent()
+    private IReadOnlyList<string> DeliverFromEvent()
     {
-        var session = Current;
-        if (session is null)
-        {
-            return Array.Empty<string>();
-        }
-
-        Interlocked.Exchange(ref session.eventQueued, 0);
+        Interlocked.Exchange(ref eventQueued, 0);
         var warnings = new List<string>();
-        session.DeliverPending(warnings.Add);
+        DeliverPending(warnings.Add);
         return warnings;
     }
 
     /// <summary>
     /// Reads what waits in the kernel for the one process the caller reads, if it is one (see
-    /// <see cref="NetProcess.TryPull"/>), then delivers.
+    /// <see cref="ProcessObject.TryPull"/>), then delivers.
     /// </summary>
-    public void DeliverPending(Action<string> warn, IReadOnlyList<NetProcess> reading)
+    public void DeliverPending(Action<string> warn, IReadOnlyList<ProcessObject> reading)
     {
         if (reading.Count == 1)
         {
@@ -141,48 +139,26 @@ public sealed class ProcessSession
     }
 
     /// <summary>
-    /// Hands one process's inbox out in arrival order. A nested wait inside one of its callbacks leaves it alone,
+    /// Hands one process's deliveries out in arrival order. A nested wait inside one of its callbacks leaves it alone,
     /// so a later chunk never overtakes an earlier one.
     /// </summary>
-    public void Deliver(NetProcess process, Action<string> warn)
+    public void Deliver(ProcessObject process, Action<string> warn)
     {
-        if (process.Delivering)
+        if (!delivering.Add(process))
         {
             return;
         }
 
-        process.Delivering = true;
         try
         {
-            // Once the process is closed on this side (removed, even by one of its own callbacks), nothing more of it
-            // is handed out: the "deleted" sentinel is its last call.
-            while (!process.TransportClosed && process.Inbox.TryTake(out var item))
+            while (process.TryTakeDelivery(out var delivery))
             {
-                switch (item)
-                {
-                    case Chunk chunk:
-                        DeliverChunk(process, chunk, warn);
-                        break;
-                    case StatusChange change:
-                        ApplyStatus(process, change, warn);
-                        break;
-                    case AcceptedSocket accepted:
-                        ListConnection((ServerProcess)process, accepted, warn);
-                        break;
-                    case Notice notice:
-                        process.LastError = notice.Take();
-                        warn(process.LastError.Message);
-                        break;
-                    case AcceptFailure failure:
-                        process.LastError = failure.Error;
-                        CallLog(process, null, $"accept failed with code {failure.Code}\n", warn);
-                        break;
-                }
+                Run(delivery!, warn);
             }
         }
         finally
         {
-            process.Delivering = false;
+            delivering.Remove(process);
         }
     }
 
@@ -195,7 +171,7 @@ public sealed class ProcessSession
     /// <paramref name="recheck"/> bounds each sleep (100 ms by default), for conditions nothing signals.
     /// </summary>
     public bool WaitUntil(
-        Func<bool> done, double? timeoutSeconds, PSCmdlet cmdlet, IReadOnlyList<NetProcess>? waitedFor = null, TimeSpan? recheck = null)
+        Func<bool> done, double? timeoutSeconds, PSCmdlet cmdlet, IReadOnlyList<ProcessObject>? waitedFor = null, TimeSpan? recheck = null)
     {
         var pull = waitedFor is { Count: 1 } ? waitedFor[0] : null;
         Interlocked.Increment(ref waiting);
@@ -215,7 +191,7 @@ public sealed class ProcessSession
         }
     }
 
-    private bool WaitDelivering(Func<bool> done, double? timeoutSeconds, PSCmdlet cmdlet, NetProcess? pull, TimeSpan? recheck)
+    private bool WaitDelivering(Func<bool> done, double? timeoutSeconds, PSCmdlet cmdlet, ProcessObject? pull, TimeSpan? recheck)
     {
         var deadline = Timeouts.DeadlineAfter(timeoutSeconds);
         while (true)
@@ -253,31 +229,16 @@ public sealed class ProcessSession
     /// Closes a process at the user's request (Emacs <c>delete-process</c>): what it already read reaches its filter or
     /// buffer first, then it closes, leaves the list and its sentinel hears <c>"deleted\n"</c> before this returns.
     /// </summary>
-    public void Remove(NetProcess process, Action<string> warn, bool abort = false)
+    public void Remove(ProcessObject process, Action<string> warn, bool abort = false)
     {
         if (!process.Stopped)
         {
             Deliver(process, warn);
         }
 
-        Table.Unregister(process);
-        if (process.Status == ProcessStatus.Closed)
+        if (process.Delete(abort) is { } deleted)
         {
-            return;
-        }
-
-        process.CloseTransport(abort);
-        process.Status = ProcessStatus.Closed;
-        process.ExitStatus = 0;
-        CallSentinel(process, "deleted\n", warn);
-    }
-
-    /// <summary>A closed process leaves the list once nothing it read is left unread.</summary>
-    public void ForgetIfDone(NetProcess process)
-    {
-        if (process.Status == ProcessStatus.Closed && process.BufferedBytes == 0)
-        {
-            Table.Unregister(process);
+            Run(deleted, warn);
         }
     }
 
@@ -303,66 +264,40 @@ public sealed class ProcessSession
         Table.CloseAll();
     }
 
-    private void DeliverChunk(NetProcess process, Chunk chunk, Action<string> warn)
+    /// <summary>Makes one delivery into its callback (at most one filter, sentinel or log call) or warning.</summary>
+    private void Run(Delivery delivery, Action<string> warn)
     {
-        process.OutputCount++;
-        DeliveredChunks++;
-        if (process.Filter is not ScriptBlock filter)
+        var process = delivery.Process;
+        switch (delivery)
         {
-            process.Output.Append(chunk);
-            return;
-        }
+            case Delivery.Output output when process.Filter is ScriptBlock filter:
+                Invoke(filter, process, "filter", warn, process, output.Data);
+                break;
+            case Delivery.StatusNote note:
+                if (process.Status == ProcessStatus.Closed && verbose is not null)
+                {
+                    verbose($"{process.Name}: {note.Message.TrimEnd()} (exit status {process.ExitStatus}); closing gracefully.");
+                }
 
-        object data = process.Encoding is null ? chunk.ToArray() : process.Decode(chunk);
-        process.Consumed(chunk.Count);
-        process.NoteSender(chunk);
-        if (data is string { Length: 0 })
-        {
-            // Only the start of a multi-byte character: it completes with the next chunk.
-            return;
+                // The sentinel still finds a process closed by its peer listed, so it may remove it by name.
+                CallSentinel(process, note.Message, warn);
+                Table.ForgetIfDone(process);
+                break;
+            case Delivery.Accepted accepted:
+                verbose?.Invoke($"{process.Name} accepted {accepted.Connection.Name} from {accepted.Connection.RemoteEndPoint?.ToString() ?? "-"}.");
+                CallLog(process, accepted.Connection, accepted.LogMessage, warn);
+                CallSentinel(accepted.Connection, accepted.SentinelMessage, warn);
+                break;
+            case Delivery.AcceptFailed failed:
+                CallLog(process, null, failed.LogMessage, warn);
+                break;
+            case Delivery.Warning warning:
+                warn(warning.Message);
+                break;
         }
-
-        Invoke(filter, process, "filter", warn, process, data);
     }
 
-    private void ApplyStatus(NetProcess process, StatusChange change, Action<string> warn)
-    {
-        // Closed is final: a socket thread that raced a local close (a connect finishing, a reset) changes nothing.
-        if (process.Status == ProcessStatus.Closed)
-        {
-            return;
-        }
-
-        process.Status = change.Status;
-        process.ExitStatus = change.ExitStatus;
-        if (change.Error is not null)
-        {
-            process.LastError = change.Error;
-        }
-
-        if (change.Status != ProcessStatus.Closed)
-        {
-            CallSentinel(process, change.Message, warn);
-            return;
-        }
-
-        // The sentinel still finds its process listed, so it may remove it by name as well as by object.
-        verbose?.Invoke($"{process.Name}: {change.Message.TrimEnd()} (exit status {change.ExitStatus}); closing gracefully.");
-        process.CloseTransport();
-        CallSentinel(process, change.Message, warn);
-        ForgetIfDone(process);
-    }
-
-    /// <summary>An accepted connection joins the list: the server's log hears of it first, then its own sentinel.</summary>
-    private void ListConnection(ServerProcess server, AcceptedSocket accepted, Action<string> warn)
-    {
-        var (connection, peerHost) = server.Adopt(accepted);
-        verbose?.Invoke($"{server.Name} accepted {connection.Name} from {connection.RemoteEndPoint?.ToString() ?? peerHost}.");
-        CallLog(server, connection, $"accept from {peerHost}\n", warn);
-        CallSentinel(connection, $"open from {peerHost}\n", warn);
-    }
-
-    private static void CallLog(NetProcess server, NetProcess? connection, string message, Action<string> warn)
+    private static void CallLog(ProcessObject server, ProcessObject? connection, string message, Action<string> warn)
     {
         if (server.Log is ScriptBlock log)
         {
@@ -370,7 +305,7 @@ public sealed class ProcessSession
         }
     }
 
-    private static void CallSentinel(NetProcess process, string message, Action<string> warn)
+    private static void CallSentinel(ProcessObject process, string message, Action<string> warn)
     {
         if (process.Sentinel is ScriptBlock sentinel)
         {
@@ -379,7 +314,7 @@ public sealed class ProcessSession
     }
 
     /// <summary>Calls a user callback; its failure becomes a warning and <c>LastError</c>, never a stop.</summary>
-    private static void Invoke(ScriptBlock callback, NetProcess process, string role, Action<string> warn, params object?[] arguments)
+    private static void Invoke(ScriptBlock callback, ProcessObject process, string role, Action<string> warn, params object?[] arguments)
     {
         try
         {
@@ -395,7 +330,7 @@ public sealed class ProcessSession
         }
         catch (Exception e)
         {
-            process.LastError = e;
+            process.RecordError(e);
             warn($"error in process {role}: {e.Message}");
         }
     }
@@ -404,7 +339,7 @@ public sealed class ProcessSession
     /// On a socket thread: a process has something to deliver. Only callbacks need the engine event; a waiting cmdlet
     /// delivers by itself, and output for the buffer waits for the next read, wait or listing.
     /// </summary>
-    private void OnReady(NetProcess process)
+    private void OnReady(ProcessObject process)
     {
         if (process.Filter is null && process.Sentinel is null && process.Log is null)
         {
@@ -423,7 +358,7 @@ public sealed class ProcessSession
     {
         if (Interlocked.Exchange(ref eventQueued, 1) == 0)
         {
-            events.GenerateEvent(PumpSourceIdentifier, null, null, null);
+            events.GenerateEvent(PumpSourceIdentifier, null, null, deliverFromEvent);
         }
     }
 

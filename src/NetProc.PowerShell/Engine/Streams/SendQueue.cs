@@ -3,16 +3,15 @@ using System.Net.Sockets;
 namespace NetProc.Engine;
 
 /// <summary>
-/// Writes a stream's sends in order, behind one another, and counts every byte the kernel took, so that after a
-/// failure the count (and the message) says how much was written. Used by the thread that sends and by a socket
-/// thread finishing a write; never blocks either.
+/// Writes a stream's sends in order, behind one another, through its transport, and counts every byte the transport
+/// took, so that after a failure the count (and the message) says how much was written. Used by the thread that
+/// sends and by a transport thread finishing a write; never blocks either.
 /// </summary>
 internal sealed class SendQueue
 {
     private readonly object gate = new();
     private readonly Queue<PendingWrite> queue = new();
-    private readonly Socket socket;
-    private readonly bool keepsMessages;
+    private readonly IStreamTransport transport;
     private readonly Func<string> processName;
     private readonly Action<int> written;
     private readonly Action<Exception> broken;
@@ -21,13 +20,11 @@ internal sealed class SendQueue
     private bool draining;
     private long queuedBytes;
 
-    /// <param name="keepsMessages">A seqpacket socket: each send is one message, written whole.</param>
-    /// <param name="written">Told of every byte count the kernel took.</param>
+    /// <param name="written">Told of every byte count the transport took.</param>
     /// <param name="broken">Told once when a write fails: the connection is broken.</param>
-    public SendQueue(Socket socket, bool keepsMessages, Func<string> processName, Action<int> written, Action<Exception> broken)
+    public SendQueue(IStreamTransport transport, Func<string> processName, Action<int> written, Action<Exception> broken)
     {
-        this.socket = socket;
-        this.keepsMessages = keepsMessages;
+        this.transport = transport;
         this.processName = processName;
         this.written = written;
         this.broken = broken;
@@ -138,27 +135,7 @@ internal sealed class SendQueue
     {
         while (write.Written < write.Data.Length)
         {
-            var rest = write.Data[write.Written..];
-            int n;
-            if (keepsMessages)
-            {
-                n = await socket.SendAsync(rest, SocketFlags.None).ConfigureAwait(false);
-            }
-            else
-            {
-                // A non-blocking send says exactly how much the kernel took. When it takes nothing, a one-byte awaited
-                // send waits for room: it too either writes its byte or fails, so the count stays exact.
-                n = socket.Send(rest.Span, SocketFlags.None, out var error);
-                if (error == SocketError.WouldBlock)
-                {
-                    n = await socket.SendAsync(rest[..1], SocketFlags.None).ConfigureAwait(false);
-                }
-                else if (error != SocketError.Success)
-                {
-                    throw new SocketException((int)error);
-                }
-            }
-
+            int n = await transport.WriteSomeAsync(write.Data[write.Written..]).ConfigureAwait(false);
             write.Written += n;
             Interlocked.Add(ref queuedBytes, -n);
             written(n);
@@ -166,7 +143,7 @@ internal sealed class SendQueue
 
         if (write.Eof)
         {
-            socket.Shutdown(SocketShutdown.Send);
+            transport.ShutdownWrite();
         }
     }
 

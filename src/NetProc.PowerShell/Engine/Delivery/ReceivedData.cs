@@ -5,7 +5,7 @@ namespace NetProc.Engine;
 /// <summary>One chunk as <c>Receive-NetworkProcess -Detailed</c> gives it: for datagrams, one datagram and its sender.</summary>
 public sealed class ReceivedData
 {
-    internal ReceivedData(NetProcess process, object data, int length, EndPoint? remoteEndPoint, DateTime received)
+    internal ReceivedData(ProcessObject process, object data, int length, EndPoint? remoteEndPoint, DateTime received)
     {
         Process = process;
         Data = data;
@@ -14,7 +14,7 @@ public sealed class ReceivedData
         Received = received;
     }
 
-    public NetProcess Process { get; }
+    public ProcessObject Process { get; }
 
     /// <summary>The text, or a <c>byte[]</c> for <c>-AsByteStream</c> and processes that read bytes.</summary>
     public object Data { get; }

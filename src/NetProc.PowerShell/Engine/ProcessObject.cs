@@ -6,10 +6,12 @@ using System.Text;
 namespace NetProc.Engine;
 
 /// <summary>
-/// A process object: one network connection, server or serial port in a session's table.
-/// Socket threads only add to its inbox; every property a user sees changes on the pipeline thread.
+/// A process object, Emacs's word: one network connection, server or serial port in a session's table. What every
+/// kind shares lives here: its identity and settings, the inbox that transport threads add to, the receive window
+/// that bounds it, suspension, the status machine, and turning the inbox into finished deliveries.
+/// Transport threads only add to the inbox; every property a user sees changes on the pipeline thread.
 /// </summary>
-public abstract class NetProcess
+public abstract class ProcessObject
 {
     /// <summary>How many bytes a process may hold read but not yet consumed before its reads pause.</summary>
     public const int ReceiveWindow = 1 << 20;
@@ -25,7 +27,7 @@ public abstract class NetProcess
     /// What one held chunk costs beyond its bytes (its objects and queue slot), charged to the window so a peer that
     /// trickles single bytes cannot make the window hold a hundred times its size in bookkeeping.
     /// </summary>
-    protected const int ChunkOverhead = 128;
+    private protected const int ChunkOverhead = 128;
 
     /// <summary>How long a graceful close waits, by default, for the peer to take what was sent.</summary>
     public const double DefaultLinger = 30;
@@ -45,7 +47,7 @@ public abstract class NetProcess
     private Decoder? decoder;
     private ProcessBuffer? buffer;
 
-    protected NetProcess(ProcessTable table, ProcessType type, ProcessKind kind)
+    private protected ProcessObject(ProcessTable table, ProcessType type, ProcessKind kind)
     {
         Table = table;
         Type = type;
@@ -63,11 +65,11 @@ public abstract class NetProcess
 
     public ProcessKind Kind { get; }
 
-    public ProcessProtocol Protocol { get; protected init; }
+    public ProcessSocketType SocketType { get; private protected init; }
 
-    public ProcessFamily Family { get; protected set; }
+    public ProcessFamily Family { get; private protected set; }
 
-    public ProcessStatus Status { get; internal set; }
+    public ProcessStatus Status { get; private protected set; }
 
     public bool Stopped { get; private set; }
 
@@ -75,17 +77,17 @@ public abstract class NetProcess
     public bool IsLive => Status is ProcessStatus.Connect or ProcessStatus.Open or ProcessStatus.Listen;
 
     /// <summary>The host as the user gave it (Emacs keeps <c>:host</c> unresolved).</summary>
-    public string? Host { get; protected init; }
+    public string? Host { get; private protected init; }
 
     /// <summary>The service as the user gave it for clients; the real port for servers.</summary>
-    public object? Service { get; protected set; }
+    public object? Service { get; private protected set; }
 
-    public EndPoint? LocalEndPoint { get; protected set; }
+    public EndPoint? LocalEndPoint { get; private protected set; }
 
     /// <summary>The peer: for a datagram process, its <see cref="DatagramAddress"/> (Emacs <c>:remote</c>).</summary>
-    public virtual EndPoint? RemoteEndPoint { get; protected set; }
+    public virtual EndPoint? RemoteEndPoint { get; private protected set; }
 
-    public EndPoint? DatagramAddress { get; protected set; }
+    public EndPoint? DatagramAddress { get; private protected set; }
 
     /// <summary>The filter the session bridge calls with each chunk (a ScriptBlock), or null.</summary>
     public object? Filter { get; internal set; }
@@ -127,9 +129,12 @@ public abstract class NetProcess
     public double Linger { get; internal set; } = DefaultLinger;
 
     /// <summary>0 while alive or after a local close, 256 after the peer closed, the errno after a failed connect.</summary>
-    public object ExitStatus { get; internal set; } = 0;
+    public object ExitStatus { get; private set; } = 0;
 
-    public Exception? LastError { get; internal set; }
+    public Exception? LastError { get; private set; }
+
+    /// <summary>Keeps an error met on the process's behalf (a callback that failed) where a script can see it.</summary>
+    internal void RecordError(Exception error) => LastError = error;
 
     public long BytesReceived => Interlocked.Read(ref bytesReceived);
 
@@ -167,7 +172,7 @@ public abstract class NetProcess
     {
         get
         {
-            string kind = Protocol == ProcessProtocol.Datagram ? "datagram" : "network";
+            string kind = SocketType == ProcessSocketType.Datagram ? "datagram" : "network";
             string where = Host is not null || Family == ProcessFamily.Local ? HostAndService
                 : Kind == ProcessKind.Server ? LocalEndPoint?.ToString() ?? HostAndService
                 : RemoteEndPoint?.ToString() ?? HostAndService;
@@ -206,17 +211,30 @@ public abstract class NetProcess
 
     internal Inbox Inbox { get; } = new();
 
-    /// <summary>True while the bridge is handing this process's inbox out, so a nested wait leaves it alone.</summary>
-    internal bool Delivering { get; set; }
-
     /// <summary>Counts chunks delivered to a filter or buffer.</summary>
-    internal long OutputCount { get; set; }
+    private long outputCount;
 
     /// <summary>
-    /// <see cref="OutputCount"/> when a wait or read last looked: output delivered between commands, before the user
+    /// <see cref="outputCount"/> when a wait or read last looked: output delivered between commands, before the user
     /// waited, still counts as output for the next wait.
     /// </summary>
-    internal long OutputSeen { get; set; }
+    private long outputSeen;
+
+    /// <summary>Whether output was delivered (to a filter or the buffer) since a wait or read last looked.</summary>
+    internal bool HasNewOutput => outputCount != outputSeen;
+
+    /// <summary>A wait or read has looked: output delivered so far is no longer new.</summary>
+    internal void MarkOutputSeen() => outputSeen = outputCount;
+
+    /// <summary>Whether the buffer holds output of this process's not yet read (in whole lines, with <paramref name="lines"/>).</summary>
+    internal bool HasUnread(bool lines) =>
+        Output.HoldsChunks || (lines && !IsLive && Output.HoldsPartialLine);
+
+    /// <summary>Reads what waits in this process's buffer (a shared buffer: every writer's output), in arrival order.</summary>
+    internal void ReadOutput(OutputForm form, bool detailed, Action<object> write) => Output.Read(this, form, detailed, write);
+
+    /// <summary>Bytes waiting in the buffer this process writes to (a shared buffer: every writer's).</summary>
+    internal long UnreadBytes => Output.Length;
 
     /// <summary>
     /// Moves output to a named buffer, or back to the process's own with null. Unread output moves along, so nothing
@@ -231,14 +249,14 @@ public abstract class NetProcess
     }
 
     /// <summary>Stops reading (Emacs <c>stop-process</c>): what arrives waits in the kernel, what was read waits here.</summary>
-    public void Suspend()
+    internal void Suspend()
     {
         Stopped = true;
         Inbox.Hold();
     }
 
     /// <summary>Resumes reading (Emacs <c>continue-process</c>).</summary>
-    public void Resume()
+    internal void Resume()
     {
         Stopped = false;
         if (Inbox.Release())
@@ -256,7 +274,7 @@ public abstract class NetProcess
     internal abstract void CloseTransport(bool abort = false);
 
     /// <summary>Called from socket threads: hands an item to the pipeline thread; nothing is handed out once closed.</summary>
-    protected void Post(object item)
+    private protected void Post(object item)
     {
         if (Inbox.Add(item))
         {
@@ -271,7 +289,7 @@ public abstract class NetProcess
     }
 
     /// <summary>Called from socket threads with bytes just read.</summary>
-    protected void PostData(byte[] data, int count, EndPoint? from, bool pooled = false)
+    internal void PostData(byte[] data, int count, EndPoint? from, bool pooled = false)
     {
         Interlocked.Add(ref bytesReceived, count);
         Interlocked.Increment(ref chunksReceived);
@@ -279,7 +297,7 @@ public abstract class NetProcess
     }
 
     /// <summary>Posts an item that holds <paramref name="count"/> units (bytes, or pending accepts) until consumed.</summary>
-    protected void PostCounted(object item, int count)
+    private protected void PostCounted(object item, int count)
     {
         Interlocked.Add(ref unconsumed, count);
         Interlocked.Add(ref windowUse, count + ChunkOverhead);
@@ -291,20 +309,20 @@ public abstract class NetProcess
     /// window takes any datagram, so one larger than the window still arrives: a process holds at most its window plus
     /// one datagram.
     /// </summary>
-    protected bool WindowFullFor(int count)
+    private protected bool WindowFullFor(int count)
     {
         long use = Interlocked.Read(ref windowUse);
         return use > 0 && use + count + ChunkOverhead > Window;
     }
 
     /// <summary>How much unconsumed input makes reading pause: bytes for streams, pending accepts for servers.</summary>
-    protected virtual long Window => ReceiveWindow;
+    private protected virtual long Window => ReceiveWindow;
 
     /// <summary>
     /// Sends bytes, or with <paramref name="eof"/> a half-close, behind everything sent before. Only open
     /// connections send; everything else is not running, and the error says why.
     /// </summary>
-    public virtual Task SendAsync(ReadOnlyMemory<byte> data, bool eof) =>
+    internal virtual Task SendAsync(ReadOnlyMemory<byte> data, bool eof) =>
         throw new NetProcException(NetProcError.ProcessNotRunning, WhyNotRunning(), this);
 
     /// <summary>What keeps a process that is not open from sending, and what to do instead.</summary>
@@ -319,14 +337,14 @@ public abstract class NetProcess
         _ => $"Process {Name} is not running (status {Status}).",
     };
 
-    protected void CountSent(int count)
+    private protected void CountSent(int count)
     {
         Interlocked.Add(ref bytesSent, count);
         Interlocked.Increment(ref chunksSent);
     }
 
     /// <summary>Completes when the process may read again: not stopped and its window not full.</summary>
-    protected Task ReadPermission()
+    internal Task ReadPermission()
     {
         lock (readGate)
         {
@@ -354,7 +372,7 @@ public abstract class NetProcess
     internal virtual long UndeliveredBytes => 0;
 
     /// <summary>Whether reading may go on: not stopped, not closed, and the window not full.</summary>
-    protected bool WindowOpen => !TransportClosed && !Stopped && Interlocked.Read(ref windowUse) < Window;
+    internal bool WindowOpen => !TransportClosed && !Stopped && Interlocked.Read(ref windowUse) < Window;
 
     private bool MayRead => TransportClosed || WindowOpen;
 
@@ -372,7 +390,7 @@ public abstract class NetProcess
         }
     }
 
-    protected void WakeReader()
+    private protected void WakeReader()
     {
         TaskCompletionSource? waiting;
         lock (readGate)
@@ -418,6 +436,121 @@ public abstract class NetProcess
 
     /// <summary>Encodes text for sending; a process that reads bytes still sends text as UTF-8.</summary>
     internal byte[] EncodeText(string text) => (encoding ?? DefaultEncoding).GetBytes(text);
+
+    /// <summary>
+    /// On the pipeline thread: takes the next finished delivery from the inbox, in arrival order. Output without a
+    /// filter goes into the buffer on the way and is no delivery. Once the process is closed on this side (removed,
+    /// even by one of its own callbacks) nothing more is handed out: the sentinel's last message is its last call.
+    /// </summary>
+    internal bool TryTakeDelivery(out Delivery? delivery)
+    {
+        while (!TransportClosed && Inbox.TryTake(out var item))
+        {
+            delivery = Finish(item!);
+            if (delivery is not null)
+            {
+                return true;
+            }
+        }
+
+        delivery = null;
+        return false;
+    }
+
+    /// <summary>Turns one inbox item into its delivery, or null when it needs none (output for the buffer).</summary>
+    private protected virtual Delivery? Finish(object item)
+    {
+        switch (item)
+        {
+            case Chunk chunk:
+                return DeliverOutput(chunk);
+            case StatusChange change:
+                return Apply(change);
+            case Notice notice:
+                LastError = notice.Take();
+                return new Delivery.Warning(this, LastError.Message);
+            default:
+                throw new InvalidOperationException($"Process {Name} cannot deliver a {item.GetType().Name}.");
+        }
+    }
+
+    /// <summary>
+    /// A chunk goes to the buffer, or (with a filter) is decoded, given back to the window and names the datagram
+    /// sender where replies go; an incomplete multi-byte character waits for the next chunk.
+    /// </summary>
+    private Delivery? DeliverOutput(Chunk chunk)
+    {
+        outputCount++;
+        Table.DeliveredChunks++;
+        if (Filter is null)
+        {
+            Output.Append(chunk);
+            return null;
+        }
+
+        object data = encoding is null ? chunk.ToArray() : Decode(chunk);
+        Consumed(chunk.Count);
+        NoteSender(chunk);
+        return data is string { Length: 0 } ? null : new Delivery.Output(this, data);
+    }
+
+    /// <summary>
+    /// The status machine: a change found by a transport thread takes effect here, in arrival order. Closed is final:
+    /// a change that raced a local close (a connect finishing, a reset) changes nothing. A close by the peer also
+    /// closes this side (gracefully). Returns the sentinel's message.
+    /// </summary>
+    private Delivery.StatusNote? Apply(StatusChange change)
+    {
+        if (Status == ProcessStatus.Closed)
+        {
+            return null;
+        }
+
+        Status = change.Status;
+        ExitStatus = change.ExitStatus;
+        if (change.Error is not null)
+        {
+            LastError = change.Error;
+        }
+
+        if (change.Status == ProcessStatus.Closed)
+        {
+            CloseTransport();
+        }
+
+        return new Delivery.StatusNote(this, change.Message);
+    }
+
+    /// <summary>
+    /// Closes the process at the user's request (Emacs <c>delete-process</c>) and takes it off the list; gracefully
+    /// unless <paramref name="abort"/>. Returns the sentinel's <c>"deleted\n"</c>, or null when it had closed already.
+    /// </summary>
+    internal Delivery.StatusNote? Delete(bool abort)
+    {
+        Table.Unregister(this);
+        if (Status == ProcessStatus.Closed)
+        {
+            return null;
+        }
+
+        CloseTransport(abort);
+        Status = ProcessStatus.Closed;
+        ExitStatus = 0;
+        return new Delivery.StatusNote(this, DeletedMessage);
+    }
+
+    /// <summary>What the sentinel hears when the user removes the process.</summary>
+    private protected virtual string DeletedMessage => "deleted\n";
+
+    /// <summary>Closes without a sentinel: the session or the module is going away.</summary>
+    internal void CloseQuietly()
+    {
+        CloseTransport();
+        Status = ProcessStatus.Closed;
+    }
+
+    /// <summary>Starts the transport's work once the process is listed: reading, accepting, or a background connect.</summary>
+    internal abstract void Start();
 
     public override string ToString() => Name;
 }

@@ -1,0 +1,4 @@
+namespace NetProc.Engine;
+
+/// <summary>The role of a process.</summary>
+public enum ProcessKind { Client, Server, Connection, Serial }

@@ -1,0 +1,323 @@
+using System.Buffers;
+
+namespace NetProc.Engine;
+
+/// <summary>
+/// Reads a stream process's transport into its inbox, one read at a time, only while the process's window is open.
+/// A client whose transport can be polled reads on a thread of its own, and the pipeline thread may pull what waits
+/// while it waits for that process; everything else (a server's connections, which may be thousands; transports that
+/// cannot be polled) reads with awaited reads on the thread pool.
+/// </summary>
+internal sealed class StreamReceiver
+{
+    private const int ReaderStackSize = 256 * 1024;
+    private const int PullPatienceMs = 10;
+
+    private const int NotStarted = 0;
+    private const int Running = 1;
+    private const int Done = 2;
+
+    private readonly StreamProcess process;
+    private readonly IStreamTransport transport;
+
+    // One reader at a time, the reader thread or the pipeline thread, and each read is posted before it is let go:
+    // so nothing is read twice or out of order.
+    private readonly object receiveLock = new();
+
+    // Set while the pipeline thread reads (TryPull); the reader thread stands back until pullEnded, or a while.
+    private readonly ManualResetEventSlim pullEnded = new(true);
+    private readonly TaskCompletionSource stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private volatile bool pulling;
+    private volatile bool stopRequested;
+    private int state;
+
+    public StreamReceiver(StreamProcess process, IStreamTransport transport)
+    {
+        this.process = process;
+        this.transport = transport;
+    }
+
+    /// <summary>Completes when reading has ended: the peer ended or broke the connection, or a close stopped it.</summary>
+    public Task Stopped => stopped.Task;
+
+    private enum ReadResult { Drained, Partial, Full, Ended }
+
+    /// <summary>Starts reading, once.</summary>
+    public void Start()
+    {
+        if (Interlocked.CompareExchange(ref state, Running, NotStarted) != NotStarted)
+        {
+            return;
+        }
+
+        if (process.Kind == ProcessKind.Client && transport.CanPoll)
+        {
+            new Thread(ReadOnOwnThread, ReaderStackSize) { IsBackground = true, Name = "NetProc client reader" }.Start();
+        }
+        else
+        {
+            _ = ReadLoopAsync();
+        }
+    }
+
+    /// <summary>
+    /// The process is closing: the pipeline thread pulls no more, and a reader never started counts as stopped. A
+    /// reader that runs goes on, dropping what it reads, until it sees the peer's end or <see cref="Stop"/>.
+    /// </summary>
+    public void BeginClose()
+    {
+        pulling = false;
+        pullEnded.Set();
+        if (Interlocked.CompareExchange(ref state, Done, NotStarted) == NotStarted)
+        {
+            stopped.TrySetResult();
+        }
+    }
+
+    /// <summary>Stops reading after the read under way; closing the transport wakes a reader that waits.</summary>
+    public void Stop() => stopRequested = true;
+
+    /// <summary>
+    /// On the pipeline thread while it waits for this process's output: reads what waits there and then, rather than
+    /// waking the reader thread to read it; with nothing there, waits up to <paramref name="lingerMicroseconds"/> for
+    /// it. True when it read something (or found the close).
+    /// </summary>
+    public bool TryPull(int lingerMicroseconds)
+    {
+        if (process.Kind != ProcessKind.Client || !transport.CanPoll || Volatile.Read(ref state) != Running || !process.WindowOpen)
+        {
+            return false;
+        }
+
+        pullEnded.Reset();
+        pulling = true;
+        var last = ReadAvailable(out bool got);
+
+        // A reply most often comes within a moment: waiting for it here takes one wake-up, where handing the socket
+        // back to the reader thread takes two (the reader's, then this thread's).
+        if (last == ReadResult.Drained && lingerMicroseconds > 0 && transport.Poll(lingerMicroseconds))
+        {
+            last = ReadAvailable(out got);
+        }
+
+        if (last != ReadResult.Full)
+        {
+            // Caught up with the peer: the reader thread watches the transport again while the pipeline thread sleeps.
+            pulling = false;
+            pullEnded.Set();
+        }
+
+        return got;
+    }
+
+    /// <summary>
+    /// A client's read loop: <c>poll()</c> then a non-blocking read, on a socket outside .NET's epoll set, so the kernel
+    /// wakes this thread directly. On Linux this costs about half the CPU per byte of awaited reads, whose every
+    /// arrival also wakes the event-loop thread and then a pool thread.
+    /// </summary>
+    private void ReadOnOwnThread()
+    {
+        bool lastReadFull = false;
+        try
+        {
+            while (true)
+            {
+                process.ReadPermission().Wait();
+                if (pulling)
+                {
+                    // The pipeline thread reads; take over again if it does not come back for more.
+                    if (!pullEnded.Wait(PullPatienceMs))
+                    {
+                        pulling = false;
+                    }
+
+                    lastReadFull = false;
+                    continue;
+                }
+
+                if (!lastReadFull)
+                {
+                    // Wait for data without taking it: a suspend that comes meanwhile leaves it in the kernel.
+                    transport.Poll(-1);
+                    process.ReadPermission().Wait();
+                }
+
+                if (stopRequested)
+                {
+                    return;
+                }
+
+                lock (receiveLock)
+                {
+                    if (pulling)
+                    {
+                        continue;
+                    }
+
+                    var read = ReadOnce();
+                    if (read == ReadResult.Ended)
+                    {
+                        return;
+                    }
+
+                    lastReadFull = read == ReadResult.Full;
+                }
+            }
+        }
+        catch (Exception e)
+        {
+            process.PostBroken(e);
+        }
+        finally
+        {
+            Ended();
+        }
+    }
+
+    /// <summary>Reads what waits, up to the window; the result of the last read.</summary>
+    private ReadResult ReadAvailable(out bool got)
+    {
+        got = false;
+        var last = ReadResult.Drained;
+        try
+        {
+            lock (receiveLock)
+            {
+                while (process.WindowOpen)
+                {
+                    last = ReadOnce();
+                    got |= last != ReadResult.Drained;
+                    if (last != ReadResult.Full)
+                    {
+                        break;
+                    }
+                }
+            }
+        }
+        catch (Exception e)
+        {
+            process.PostBroken(e);
+            got = true;
+            last = ReadResult.Ended;
+        }
+
+        return last;
+    }
+
+    /// <summary>One non-blocking read, posted; on the reader thread or the pipeline thread, under <see cref="receiveLock"/>.</summary>
+    private ReadResult ReadOnce()
+    {
+        byte[] block = ArrayPool<byte>.Shared.Rent(ProcessObject.MaxReadSize);
+        int n;
+        try
+        {
+            n = transport.ReadNow(block.AsSpan(0, ProcessObject.MaxReadSize));
+        }
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(block);
+            throw;
+        }
+
+        if (n < 0)
+        {
+            ArrayPool<byte>.Shared.Return(block);
+            return ReadResult.Drained;
+        }
+
+        return !PostRead(block, n) ? ReadResult.Ended : n == ProcessObject.MaxReadSize ? ReadResult.Full : ReadResult.Partial;
+    }
+
+    /// <summary>The awaited read loop: thread-pool reads, so thousands of connections need no thread each.</summary>
+    private async Task ReadLoopAsync()
+    {
+        bool lastReadFull = false;
+        try
+        {
+            while (true)
+            {
+                await process.ReadPermission().ConfigureAwait(false);
+
+                // After a full read more most likely waits: read at once. Otherwise wait for data without a block (it
+                // completes at once if data is there): an idle connection holds no block, and a suspend that comes
+                // while waiting leaves the data in the kernel, where flow control pushes back.
+                if (!lastReadFull)
+                {
+                    await transport.WaitReadableAsync().ConfigureAwait(false);
+                    await process.ReadPermission().ConfigureAwait(false);
+                }
+
+                if (stopRequested)
+                {
+                    return;
+                }
+
+                byte[] block = ArrayPool<byte>.Shared.Rent(ProcessObject.MaxReadSize);
+                int n;
+                try
+                {
+                    n = await transport.ReadAsync(block.AsMemory(0, ProcessObject.MaxReadSize)).ConfigureAwait(false);
+                }
+                catch
+                {
+                    ArrayPool<byte>.Shared.Return(block);
+                    throw;
+                }
+
+                if (!PostRead(block, n))
+                {
+                    return;
+                }
+
+                lastReadFull = n == ProcessObject.MaxReadSize;
+            }
+        }
+        catch (Exception e)
+        {
+            process.PostBroken(e);
+        }
+        finally
+        {
+            Ended();
+        }
+    }
+
+    /// <summary>
+    /// Posts the bytes one read put in a pooled block; false when the read found the peer's end. A block at least half
+    /// full travels as the chunk and goes back to the pool when its bytes are taken: the kernel copies into blocks warm
+    /// in the cache, and a chunk waiting in the window lives in memory the GC never has to move. A smaller read is
+    /// copied out at once, so the blocks under a process's chunks never hold more than twice its window.
+    /// </summary>
+    private bool PostRead(byte[] block, int n)
+    {
+        if (process.TransportClosed)
+        {
+            // Closing: what still arrives is dropped.
+            ArrayPool<byte>.Shared.Return(block);
+            return n != 0;
+        }
+
+        if (n >= block.Length / 2)
+        {
+            process.PostData(block, n, null, pooled: true);
+            return true;
+        }
+
+        byte[] bytes = block.AsSpan(0, n).ToArray();
+        ArrayPool<byte>.Shared.Return(block);
+        if (n == 0)
+        {
+            process.PostBroken(null);
+            return false;
+        }
+
+        process.PostData(bytes, n, null);
+        return true;
+    }
+
+    private void Ended()
+    {
+        Volatile.Write(ref state, Done);
+        stopped.TrySetResult();
+    }
+}

@@ -1,0 +1,66 @@
+using System.Net;
+
+namespace NetProc.Engine;
+
+/// <summary>
+/// How a stream process moves bytes: what differs between a TCP or unix socket, and tomorrow a TLS stream or a serial
+/// port. Everything else a stream process does (the inbox, the receive window, suspension, decoding, the ordered
+/// write queue, the status machine, the graceful close's order) is written once, in <see cref="StreamProcess"/>,
+/// <see cref="StreamReceiver"/> and <see cref="SendQueue"/>.
+/// </summary>
+/// <remarks>
+/// Who may read when: one reader at a time. A transport that <see cref="CanPoll"/> may be read without blocking by
+/// any thread (the client's reader thread, or the pipeline thread pulling what waits); every other transport is read
+/// with awaited reads only. Reads happen only while the process's window is open, between two reads the reader holds
+/// nothing: that is where suspension pauses it, and where a STARTTLS upgrade can replace the transport (pause the
+/// reader, let the writes drain, hand the connected socket to the new transport, resume) without losing or
+/// reordering a byte. Transport methods may throw on failure; the caller reports it as the connection breaking.
+/// </remarks>
+internal interface IStreamTransport
+{
+    EndPoint? LocalEndPoint { get; }
+
+    EndPoint? RemoteEndPoint { get; }
+
+    /// <summary>Whether <see cref="Poll"/> and <see cref="ReadNow"/> work: reads that never block, by any thread.</summary>
+    bool CanPoll { get; }
+
+    /// <summary>Waits up to <paramref name="microseconds"/> (-1: without limit) until a read would not block.</summary>
+    bool Poll(int microseconds);
+
+    /// <summary>Reads what waits now, without blocking: the count, 0 at the peer's end, -1 when nothing waits.</summary>
+    int ReadNow(Span<byte> block);
+
+    /// <summary>
+    /// Completes when a read would find data or the end, without taking anything, so an idle connection holds no read
+    /// block and a suspend that comes meanwhile leaves the data with the peer; a transport that cannot tell completes at once.
+    /// </summary>
+    ValueTask WaitReadableAsync();
+
+    /// <summary>Reads into <paramref name="block"/>: the count, 0 at the peer's end.</summary>
+    ValueTask<int> ReadAsync(Memory<byte> block);
+
+    /// <summary>Writes some of <paramref name="data"/> (at least one byte), returning exactly how much was written.</summary>
+    ValueTask<int> WriteSomeAsync(ReadOnlyMemory<byte> data);
+
+    /// <summary>Ends this side's output (a FIN), after everything written.</summary>
+    void ShutdownWrite();
+
+    /// <summary>Bytes written that the peer has not yet acknowledged, where the transport can tell; else 0.</summary>
+    long Unacknowledged { get; }
+
+    /// <summary>
+    /// After <see cref="ShutdownWrite"/>: completes with true once the peer has taken everything (or ended its own side,
+    /// <paramref name="peerEnded"/>), false if <paramref name="deadline"/> passes first.
+    /// </summary>
+    Task<bool> PeerTookEverythingAsync(DateTime deadline, Task peerEnded);
+
+    /// <summary>Reads and drops what waits, so a close that follows is not turned into a reset by unread input.</summary>
+    void DiscardInput();
+
+    /// <summary>Closes: gracefully, behind whatever the system still holds to send; wakes a reader still waiting.</summary>
+    void Close();
+
+    /// <summary>Closes at once with a reset (TCP's RST), dropping what was not delivered.</summary>
+    void Abort();
+}

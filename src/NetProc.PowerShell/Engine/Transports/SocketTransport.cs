@@ -1,0 +1,161 @@
+using System.Buffers;
+using System.Net;
+using System.Net.Sockets;
+
+namespace NetProc.Engine;
+
+/// <summary>
+/// A connected TCP or unix stream socket (or a seqpacket one, which keeps message boundaries), non-blocking, so it can
+/// be polled and read by whichever thread reads, and written with exact byte counts.
+/// </summary>
+internal sealed class SocketTransport : IStreamTransport
+{
+    // Reads that a close discards at most before the socket closes: a peer that keeps sending gets its reset then.
+    private const int MaxDiscardReads = 64;
+
+    private readonly Socket socket;
+    private readonly bool keepsMessages;
+
+    public SocketTransport(Socket connected)
+    {
+        connected.Blocking = false;
+        socket = connected;
+        keepsMessages = connected.SocketType == SocketType.Seqpacket;
+        LocalEndPoint = connected.LocalEndPoint;
+        RemoteEndPoint = connected.RemoteEndPoint;
+    }
+
+    public EndPoint? LocalEndPoint { get; }
+
+    public EndPoint? RemoteEndPoint { get; }
+
+    public bool CanPoll => true;
+
+    public bool Poll(int microseconds)
+    {
+        try
+        {
+            return socket.Poll(microseconds, SelectMode.SelectRead);
+        }
+        catch (ObjectDisposedException)
+        {
+            // Closed meanwhile: a read now finds out how.
+            return true;
+        }
+    }
+
+    public int ReadNow(Span<byte> block)
+    {
+        int n = socket.Receive(block, SocketFlags.None, out var error);
+        return error switch
+        {
+            SocketError.Success => n,
+            SocketError.WouldBlock => -1,
+            _ => throw new SocketException((int)error),
+        };
+    }
+
+    /// <remarks>Only for byte streams: a zero-byte read would swallow a whole seqpacket message.</remarks>
+    public ValueTask WaitReadableAsync() =>
+        keepsMessages ? ValueTask.CompletedTask : ValueTaskOf(socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None));
+
+    // No cancellation token: closing disposes the socket, which ends a pending read at once.
+    public ValueTask<int> ReadAsync(Memory<byte> block) => socket.ReceiveAsync(block, SocketFlags.None);
+
+    public async ValueTask<int> WriteSomeAsync(ReadOnlyMemory<byte> data)
+    {
+        if (keepsMessages)
+        {
+            // A message goes whole or not at all.
+            return await socket.SendAsync(data, SocketFlags.None).ConfigureAwait(false);
+        }
+
+        // A non-blocking send says exactly how much the kernel took. When it takes nothing, a one-byte awaited send
+        // waits for room: it too either writes its byte or fails, so the count stays exact.
+        int n = socket.Send(data.Span, SocketFlags.None, out var error);
+        return error switch
+        {
+            SocketError.Success => n,
+            SocketError.WouldBlock => await socket.SendAsync(data[..1], SocketFlags.None).ConfigureAwait(false),
+            _ => throw new SocketException((int)error),
+        };
+    }
+
+    public void ShutdownWrite() => socket.Shutdown(SocketShutdown.Send);
+
+    /// <summary>In the kernel and not yet acknowledged by the peer (for a unix socket: not yet read by it); Linux only.</summary>
+    public long Unacknowledged => SocketQueues.Unacknowledged(socket);
+
+    /// <summary>Polls the kernel's unacknowledged count (nothing signals it), more rarely as the wait goes on.</summary>
+    public async Task<bool> PeerTookEverythingAsync(DateTime deadline, Task peerEnded)
+    {
+        if (socket.ProtocolType != ProtocolType.Tcp || !SocketQueues.CanTell)
+        {
+            // Only Linux tells; elsewhere the kernel finishes after close.
+            return true;
+        }
+
+        for (int pause = 1; ; pause = Math.Min(pause * 2, 100))
+        {
+            if (peerEnded.IsCompleted || SocketQueues.Unacknowledged(socket) == 0)
+            {
+                return true;
+            }
+
+            if (Timeouts.HasPassed(deadline))
+            {
+                return false;
+            }
+
+            var wakeUp = DateTime.UtcNow.AddMilliseconds(pause);
+            await Timeouts.Within(peerEnded, wakeUp < deadline ? wakeUp : deadline).ConfigureAwait(false);
+        }
+    }
+
+    public void DiscardInput()
+    {
+        byte[] scrap = ArrayPool<byte>.Shared.Rent(ProcessObject.MaxReadSize);
+        try
+        {
+            for (int i = 0; i < MaxDiscardReads; i++)
+            {
+                int n = socket.Receive(scrap, SocketFlags.None, out var error);
+                if (error != SocketError.Success || n == 0)
+                {
+                    break;
+                }
+            }
+        }
+        catch (ObjectDisposedException)
+        {
+            // Already closed: nothing to drop.
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(scrap);
+        }
+    }
+
+    /// <remarks>
+    /// Not shutdown(SHUT_RD) to stop a reader: Linux then stops announcing a reopened window, and a peer still sending
+    /// would hang on a zero window. Disposing wakes a reader still waiting, and after shutdown(SHUT_WR) (or the peer's
+    /// end) .NET closes without a reset.
+    /// </remarks>
+    public void Close() => SocketCloser.Close(socket);
+
+    public void Abort()
+    {
+        try
+        {
+            socket.LingerState = new LingerOption(true, 0);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // Already reset or closed.
+        }
+
+        SocketCloser.Close(socket);
+    }
+
+    private static async ValueTask ValueTaskOf(ValueTask<int> read) => await read.ConfigureAwait(false);
+}
