@@ -32,7 +32,7 @@ Receive-NetworkProcess $client -Wait -Line -Timeout 5
 Remove-NetworkProcess client, echo*
 '@
             Remarks = @'
-The server listens on a port the kernel chose ($server.Service) and its filter sends every chunk back to the connection it came from. The client, with no -Host, connects to loopback; Receive-NetworkProcess waits for the echo and prints "hello". Remove-NetworkProcess closes the client, the server and its connection ("echo <127.0.0.1:PORT>") gracefully.
+The server listens on a port the kernel chose ($server.Service) and its filter sends every chunk back to the connection it came from. The client, with no -HostName, connects to loopback; Receive-NetworkProcess waits for the echo and prints "hello". Remove-NetworkProcess closes the client, the server and its connection ("echo <127.0.0.1:PORT>") gracefully.
 '@
             Output  = @('hello')
         }

@@ -39,7 +39,7 @@ $daytime = New-NetworkProcess -Name daytime -Server -Service 0 -Sentinel {
     param($Process, $Message)
     if ($Message -like 'open from*') { Send-NetworkProcess $Process "$(Get-Date -Format o)`r`n" }
 }
-$clock = Open-NetworkStream -Name clock -Buffer clocks -Host 127.0.0.1 -Service $daytime.Service -Encoding ascii -Timeout 5
+$clock = Open-NetworkStream -Name clock -Buffer clocks -HostName 127.0.0.1 -Service $daytime.Service -Encoding ascii -Timeout 5
 Receive-NetworkProcess $clock -Wait -Line -Timeout 5
 Remove-NetworkProcess clock, daytime*
 '@

@@ -2,7 +2,7 @@
     RootModule           = 'NetProc.PowerShell.dll'
     # The one place the version is kept: the build gives it to the DLL too (src/Directory.Build.props), and
     # CHANGELOG.md needs an entry for it before -Task Package will pack it.
-    ModuleVersion        = '0.1.0'
+    ModuleVersion        = '0.2.0'
     GUID                 = '5b7f3a8e-2c61-4d0e-9a57-8f3e61c0d2a4'
     Author               = 'NetProc developers'
     Copyright            = '(c) 2026 NetProc developers. MIT License.'

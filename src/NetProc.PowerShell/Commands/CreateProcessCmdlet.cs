@@ -10,6 +10,11 @@ namespace NetProc.Commands;
 /// <summary>How <c>New-NetworkProcess</c> and <c>Open-NetworkStream</c> start clients and servers.</summary>
 public abstract class CreateProcessCmdlet : NetProcCmdlet
 {
+    /// <summary>Only this module's cmdlets derive from it.</summary>
+    private protected CreateProcessCmdlet()
+    {
+    }
+
     private readonly CancellationTokenSource stopping = new();
 
     /// <summary>
@@ -17,7 +22,7 @@ public abstract class CreateProcessCmdlet : NetProcCmdlet
     /// connect that takes longer than <paramref name="timeout"/> seconds included, is an error record and leaves the
     /// table as it was.
     /// </summary>
-    protected void Connect(
+    private protected void Connect(
         string name,
         string? host,
         object? service,
@@ -55,7 +60,7 @@ public abstract class CreateProcessCmdlet : NetProcCmdlet
     }
 
     /// <summary>Binds and listens; a failure (address in use, say) is an error record and leaves nothing behind.</summary>
-    protected void Listen(
+    private protected void Listen(
         string name,
         string? host,
         object? service,
@@ -67,7 +72,7 @@ public abstract class CreateProcessCmdlet : NetProcCmdlet
         Open(() => ServerProcess.Listen(Session.Table, host, service, family, backlog, socketType), name, stopped, configure);
 
     /// <summary>Opens a datagram socket, client or server: open at once, no handshake.</summary>
-    protected void OpenDatagram(
+    private protected void OpenDatagram(
         string name, string? host, object? service, ProcessFamily? family, bool server, bool stopped, Action<ProcessObject> configure) =>
         Open(
             () => server
@@ -78,7 +83,7 @@ public abstract class CreateProcessCmdlet : NetProcCmdlet
             configure);
 
     /// <summary>Applies the options every new process may take.</summary>
-    protected void Configure(
+    private protected void Configure(
         ProcessObject process, string? buffer, ScriptBlock? filter, ScriptBlock? sentinel, Hashtable? plist, Encoding? encoding, bool noQuery)
     {
         if (buffer is not null)

@@ -8,7 +8,7 @@ namespace NetProc.Commands;
 [OutputType(typeof(ProcessObject))]
 public sealed class GetNetworkProcessCommand : ProcessSelectionCmdlet
 {
-    protected override bool SelectsAllByDefault => true;
+    private protected override bool SelectsAllByDefault => true;
 
     protected override void ProcessRecord()
     {

@@ -30,7 +30,7 @@ public sealed class WaitNetworkProcessCommand : ProcessSelectionCmdlet
     [Parameter]
     public SwitchParameter Delivered { get; set; }
 
-    protected override bool SelectsAllByDefault => true;
+    private protected override bool SelectsAllByDefault => true;
 
     protected override void ProcessRecord()
     {

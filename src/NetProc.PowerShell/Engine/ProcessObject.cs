@@ -381,7 +381,7 @@ public abstract class ProcessObject
     /// A paused reader wakes only once half the window is free, so it reads a batch rather than one chunk per chunk
     /// consumed: one thread switch per batch instead of two per chunk.
     /// </remarks>
-    internal void Consumed(int count)
+    private protected void Consumed(int count)
     {
         Interlocked.Add(ref unconsumed, -count);
         if (Interlocked.Add(ref windowUse, -(count + ChunkOverhead)) <= Window / 2)
@@ -407,8 +407,20 @@ public abstract class ProcessObject
         waiting.TrySetResult();
     }
 
+    /// <summary>
+    /// The one rule for output leaving the engine, to a filter or a reader: a datagram's sender becomes where replies
+    /// go, the bytes become text (or an array of their own), and they go back to the receive window.
+    /// </summary>
+    internal object Consume(Chunk chunk, bool asBytes)
+    {
+        NoteSender(chunk);
+        object data = asBytes ? chunk.ToArray() : Decode(chunk);
+        Consumed(chunk.Count);
+        return data;
+    }
+
     /// <summary>A datagram's sender becomes where replies go, when the user or a filter gets the datagram (Emacs item 128).</summary>
-    internal void NoteSender(Chunk chunk)
+    private void NoteSender(Chunk chunk)
     {
         if (chunk.From is not null)
         {
@@ -417,7 +429,7 @@ public abstract class ProcessObject
     }
 
     /// <summary>Decodes a chunk with this process's stateful decoder: a sequence split across reads is completed, not mangled.</summary>
-    internal string Decode(Chunk chunk)
+    private string Decode(Chunk chunk)
     {
         var dec = decoder ??= (encoding ?? DefaultEncoding).GetDecoder();
         var span = chunk.Span;
@@ -488,9 +500,7 @@ public abstract class ProcessObject
             return null;
         }
 
-        object data = encoding is null ? chunk.ToArray() : Decode(chunk);
-        Consumed(chunk.Count);
-        NoteSender(chunk);
+        object data = Consume(chunk, asBytes: encoding is null);
         return data is string { Length: 0 } ? null : new Delivery.Output(this, data);
     }
 

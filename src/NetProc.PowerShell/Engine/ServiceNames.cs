@@ -7,7 +7,7 @@ namespace NetProc.Engine;
 /// looked up for the process's protocol, as getaddrinfo does for Emacs: <c>ntp</c> (123/udp) names a port for a
 /// datagram process only.
 /// </summary>
-public static class ServiceNames
+internal static class ServiceNames
 {
     private static readonly Lazy<Dictionary<string, int>> TcpServices = new(() => Load("tcp"));
     private static readonly Lazy<Dictionary<string, int>> UdpServices = new(() => Load("udp"));

@@ -4,7 +4,7 @@ using NetProc.Engine;
 namespace NetProc.Session;
 
 /// <summary>Turns engine errors into ErrorRecords whose ErrorId is the stable error name.</summary>
-public static class ErrorRecords
+internal static class ErrorRecords
 {
     public static ErrorRecord From(NetProcException e) => new(e, e.Error.ToString(), CategoryOf(e.Error), e.Target);
 

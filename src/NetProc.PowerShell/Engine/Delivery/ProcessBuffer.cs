@@ -102,8 +102,7 @@ public sealed class ProcessBuffer
         while (TryTake(out var chunk))
         {
             var source = chunk!.Source;
-            source.NoteSender(chunk);
-            object data = form == OutputForm.Bytes || (source.Encoding is null && form != OutputForm.Lines) ? chunk.ToArray() : source.Decode(chunk);
+            object data = source.Consume(chunk, asBytes: form == OutputForm.Bytes || (source.Encoding is null && form != OutputForm.Lines));
             if (detailed)
             {
                 write(new ReceivedData(source, data, chunk.Count, chunk.From ?? source.RemoteEndPoint, chunk.Received));
@@ -151,7 +150,7 @@ public sealed class ProcessBuffer
         linePending = rest;
     }
 
-    /// <summary>Takes the oldest chunk and returns its bytes to the writer's receive window.</summary>
+    /// <summary>Takes the oldest chunk.</summary>
     private bool TryTake(out Chunk? chunk)
     {
         if (!chunks.TryDequeue(out chunk))
@@ -160,7 +159,6 @@ public sealed class ProcessBuffer
         }
 
         Length -= chunk.Count;
-        chunk.Source.Consumed(chunk.Count);
         return true;
     }
 

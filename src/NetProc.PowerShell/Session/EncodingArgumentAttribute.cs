@@ -9,7 +9,7 @@ namespace NetProc.Session;
 /// Accepts what PowerShell's <c>-Encoding</c> parameters accept (names such as <c>utf8</c>, <c>ascii</c>, <c>latin1</c>,
 /// code pages, Encoding objects) plus <c>Byte</c>, which means binary: chunks are delivered as <c>byte[]</c>.
 /// </summary>
-public sealed class EncodingArgumentAttribute : ArgumentTransformationAttribute
+internal sealed class EncodingArgumentAttribute : ArgumentTransformationAttribute
 {
     /// <summary>What <c>-Encoding Byte</c> turns into; the engine stores it as a null encoding.</summary>
     public static readonly Encoding Bytes = new ByteEncodingMarker();
@@ -97,61 +97,4 @@ public sealed class EncodingArgumentAttribute : ArgumentTransformationAttribute
 
         public override int GetMaxCharCount(int byteCount) => byteCount;
     }
-}
-
-/// <summary>Tab completion for <c>-Encoding</c>.</summary>
-public sealed class EncodingCompleter : IArgumentCompleter
-{
-    public IEnumerable<CompletionResult> CompleteArgument(
-        string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters) =>
-        EncodingArgumentAttribute.Names
-            .Where(n => n.StartsWith(wordToComplete, StringComparison.OrdinalIgnoreCase))
-            .Select(n => new CompletionResult(n));
-}
-
-/// <summary>Tab completion for process names, from the calling runspace's table.</summary>
-public sealed class ProcessNameCompleter : IArgumentCompleter
-{
-    public IEnumerable<CompletionResult> CompleteArgument(
-        string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
-    {
-        string typed = wordToComplete.Trim('\'', '"');
-        var pattern = new WildcardPattern(WildcardPattern.Escape(typed) + "*", WildcardOptions.IgnoreCase);
-        return (ProcessSession.Current?.Table.Processes ?? Array.Empty<Engine.ProcessObject>())
-            .Where(p => pattern.IsMatch(p.Name))
-            .Select(p => new CompletionResult(Quote(p.Name), p.Name, CompletionResultType.ParameterValue, $"{p.Kind} {p.Status}"));
-    }
-
-    private static string Quote(string name) =>
-        name.Any(c => char.IsWhiteSpace(c) || "<>'\"`$(){}[],;&|@#".Contains(c)) ? $"'{name.Replace("'", "''")}'" : name;
-}
-
-/// <summary>
-/// Tab completion for <c>-Service</c>: names from the services file, TCP ones for streams and UDP ones once
-/// <c>-SocketType Datagram</c> is given. Nothing for <c>-Family Local</c>, whose service is a path: PowerShell then
-/// completes file names.
-/// </summary>
-public sealed class ServiceNameCompleter : IArgumentCompleter
-{
-    public IEnumerable<CompletionResult> CompleteArgument(
-        string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
-    {
-        if (IsBound(fakeBoundParameters, "Family", nameof(Engine.ProcessFamily.Local)))
-        {
-            return Array.Empty<CompletionResult>();
-        }
-
-        var protocol = IsBound(fakeBoundParameters, "SocketType", nameof(Engine.ProcessSocketType.Datagram))
-            ? Engine.ProcessSocketType.Datagram
-            : Engine.ProcessSocketType.Stream;
-        string typed = wordToComplete.Trim('\'', '"');
-        string proto = protocol == Engine.ProcessSocketType.Datagram ? "udp" : "tcp";
-        return Engine.ServiceNames.NamesFor(protocol)
-            .Where(s => s.Key.StartsWith(typed, StringComparison.OrdinalIgnoreCase))
-            .OrderBy(s => s.Key, StringComparer.OrdinalIgnoreCase)
-            .Select(s => new CompletionResult(s.Key, s.Key, CompletionResultType.ParameterValue, $"{s.Value}/{proto}"));
-    }
-
-    private static bool IsBound(IDictionary bound, string parameter, string value) =>
-        bound[parameter] is { } given && string.Equals(given.ToString(), value, StringComparison.OrdinalIgnoreCase);
 }
