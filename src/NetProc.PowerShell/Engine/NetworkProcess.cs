@@ -6,9 +6,6 @@ namespace NetProc.Engine;
 /// <summary>A process over a socket: stream clients and connections, servers, and (later) datagram sockets.</summary>
 public abstract class NetworkProcess : ProcessObject
 {
-    private readonly CancellationTokenSource closing = new();
-    private int closed;
-
     private protected NetworkProcess(
         ProcessTable table, ProcessKind kind, ProcessSocketType protocol, string? host, object? service, ProcessFamily family)
         : base(table, ProcessType.Network, kind)
@@ -18,35 +15,6 @@ public abstract class NetworkProcess : ProcessObject
         Service = service;
         Family = family;
     }
-
-    /// <summary>Cancelled when the process closes locally: every socket operation of the process listens to it.</summary>
-    private protected CancellationToken Closing => closing.Token;
-
-    internal override bool TransportClosed => Volatile.Read(ref closed) != 0;
-
-    internal sealed override void CloseTransport(bool abort = false)
-    {
-        if (Interlocked.Exchange(ref closed, 1) != 0)
-        {
-            return;
-        }
-
-        try
-        {
-            closing.Cancel();
-        }
-        catch (AggregateException)
-        {
-            // A cancellation callback failed; the sockets are closed below all the same.
-        }
-
-        ReleaseTransport(abort);
-        WakeReader();
-        Inbox.Clear();
-    }
-
-    /// <summary>Closes the sockets, with a reset if <paramref name="abort"/> and the socket has a connection; called once.</summary>
-    private protected abstract void ReleaseTransport(bool abort);
 
     /// <summary>
     /// Binds a server's socket where it listens (loopback unless <paramref name="host"/> names another address) and

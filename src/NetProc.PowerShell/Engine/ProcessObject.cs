@@ -36,6 +36,8 @@ public abstract class ProcessObject
     private static readonly Encoding DefaultEncoding = new UTF8Encoding(false);
 
     private readonly object readGate = new();
+    private readonly CancellationTokenSource closing = new();
+    private int closed;
     private TaskCompletionSource? readPermission;
     private long unconsumed;
     private long windowUse;
@@ -267,14 +269,39 @@ public abstract class ProcessObject
         WakeReader();
     }
 
+    /// <summary>Cancelled when the process closes locally: every transport operation of the process listens to it.</summary>
+    private protected CancellationToken Closing => closing.Token;
+
     /// <summary>
-    /// Closes the transport; no sentinel, no table change: the bridge does those. Gracefully unless
-    /// <paramref name="abort"/>: what was sent still reaches the peer, within <see cref="Linger"/>.
+    /// Closes the transport, once; no sentinel, no table change. Gracefully unless <paramref name="abort"/>: what was
+    /// sent still reaches the peer, within <see cref="Linger"/>. Nothing read afterwards is handed out.
     /// </summary>
-    internal abstract void CloseTransport(bool abort = false);
+    internal void CloseTransport(bool abort = false)
+    {
+        if (Interlocked.Exchange(ref closed, 1) != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            closing.Cancel();
+        }
+        catch (AggregateException)
+        {
+            // A cancellation callback failed; the transport is closed below all the same.
+        }
+
+        ReleaseTransport(abort);
+        WakeReader();
+        Inbox.Clear();
+    }
+
+    /// <summary>Closes the transport's sockets or device, with a reset if <paramref name="abort"/> and it has a connection; called once.</summary>
+    private protected abstract void ReleaseTransport(bool abort);
 
     /// <summary>Called from socket threads: hands an item to the pipeline thread; nothing is handed out once closed.</summary>
-    private protected void Post(object item)
+    internal void Post(object item)
     {
         if (Inbox.Add(item))
         {
@@ -337,7 +364,7 @@ public abstract class ProcessObject
         _ => $"Process {Name} is not running (status {Status}).",
     };
 
-    private protected void CountSent(int count)
+    internal void CountSent(int count)
     {
         Interlocked.Add(ref bytesSent, count);
         Interlocked.Increment(ref chunksSent);
@@ -359,7 +386,7 @@ public abstract class ProcessObject
     }
 
     /// <summary>True once the process was closed on this side: from then on nothing it reads is handed out.</summary>
-    internal virtual bool TransportClosed => false;
+    internal bool TransportClosed => Volatile.Read(ref closed) != 0;
 
     /// <summary>
     /// Called on the pipeline thread while it waits for this process's output: reads what waits in the kernel there and

@@ -4,18 +4,13 @@ namespace NetProc.Engine;
 
 /// <summary>
 /// A stream connection: a client (TCP or unix socket) or a connection a server accepted. It connects, then moves its
-/// bytes through its transport (<see cref="IStreamTransport"/>): a <see cref="StreamReceiver"/> reads into the inbox,
-/// a <see cref="SendQueue"/> writes in order, and a close is graceful: what was sent reaches the peer first.
+/// bytes through a <see cref="StreamChannel"/> over its transport (<see cref="IStreamTransport"/>).
 /// </summary>
 public sealed class StreamProcess : NetworkProcess
 {
     private readonly ProcessFamily? requestedFamily;
     private double? connectTimeout;
-    private IStreamTransport? transport;
-    private StreamReceiver? receiver;
-    private SendQueue? sender;
-    private bool eofQueued;
-    private int brokenPosted;
+    private StreamChannel? channel;
 
     private StreamProcess(
         ProcessTable table, ProcessKind kind, ProcessSocketType socketType, string? host, object? service, ProcessFamily? family)
@@ -68,7 +63,7 @@ public sealed class StreamProcess : NetworkProcess
     /// <summary>Starts reading once listed; a client made to connect in the background (<c>-NoWait</c>) connects first.</summary>
     internal override void Start()
     {
-        if (receiver is { } connected)
+        if (channel is { } connected)
         {
             connected.Start();
         }
@@ -85,64 +80,24 @@ public sealed class StreamProcess : NetworkProcess
     /// </summary>
     internal override Task SendAsync(ReadOnlyMemory<byte> data, bool eof)
     {
-        if (Status != ProcessStatus.Open || TransportClosed || sender is null)
-        {
-            return base.SendAsync(data, eof);
-        }
-
-        if (eofQueued)
-        {
-            throw new NetProcException(
-                NetProcError.OutputClosed, $"Process {Name} has already sent end-of-file; it can only receive now.", this);
-        }
-
-        eofQueued |= eof;
-        return sender.Enqueue(data, eof);
+        return Status != ProcessStatus.Open || TransportClosed || channel is null
+            ? base.SendAsync(data, eof)
+            : channel.SendAsync(data, eof);
     }
 
     /// <summary>
     /// Bytes sent that the peer has not yet taken: still queued here, or sent and not yet acknowledged by the peer
     /// (where the transport can tell: Linux sockets).
     /// </summary>
-    internal override long UndeliveredBytes =>
-        Math.Max(0, sender?.QueuedBytes ?? 0) + (transport is { } open && !TransportClosed ? open.Unacknowledged : 0);
+    internal override long UndeliveredBytes => channel?.UndeliveredBytes ?? 0;
 
     internal override bool TryPull(int lingerMicroseconds) =>
-        Status == ProcessStatus.Open && receiver is { } reading && reading.TryPull(lingerMicroseconds);
-
-    /// <summary>Reports the peer's close or reset, once, whichever of reader and writer notices first; not after a local close.</summary>
-    internal void PostBroken(Exception? error)
-    {
-        if (!TransportClosed && Interlocked.Exchange(ref brokenPosted, 1) == 0)
-        {
-            Post(new StatusChange(ProcessStatus.Closed, 256, "connection broken by remote peer\n", error));
-        }
-    }
+        Status == ProcessStatus.Open && channel is { } reading && reading.TryPull(lingerMicroseconds);
 
     private protected override void ReleaseTransport(bool abort)
     {
-        receiver?.BeginClose();
-        if (transport is not { } open)
-        {
-            // Still connecting: the connect closes what it made when it sees the process closed.
-            return;
-        }
-
-        if (abort || Linger <= 0)
-        {
-            Abort(open, abort ? $"Process {Name} was removed with -Abort; the connection was reset." : $"Process {Name} closed with no linger time; the connection was reset.");
-            return;
-        }
-
-        if (receiver!.Stopped.IsCompleted && sender!.Idle().IsCompleted)
-        {
-            // The peer ended (or broke) the connection and nothing waits to be written: a plain close is a FIN after
-            // whatever the system still holds, and no input can come to turn it into a reset.
-            open.Close();
-            return;
-        }
-
-        ThreadPool.UnsafeQueueUserWorkItem(static process => _ = process.CloseGracefullyAsync(), this, preferLocal: false);
+        // Still connecting: the connect closes what it made when it sees the process closed.
+        channel?.Close(abort);
     }
 
     /// <summary>Connects and takes the connected socket as the transport; the endpoints and family become the real ones.</summary>
@@ -172,7 +127,7 @@ public sealed class StreamProcess : NetworkProcess
         {
             await AttachConnectedAsync(CancellationToken.None, null).ConfigureAwait(false);
             Post(new StatusChange(ProcessStatus.Open, 0, "open\n"));
-            receiver!.Start();
+            channel!.Start();
         }
         catch (Exception) when (TransportClosed)
         {
@@ -194,68 +149,8 @@ public sealed class StreamProcess : NetworkProcess
     /// <summary>A connected transport: the process reads and writes it from now on.</summary>
     private void Attach(IStreamTransport connected)
     {
-        sender = new SendQueue(connected, () => Name, CountSent, PostBroken);
-        receiver = new StreamReceiver(this, connected);
+        channel = new StreamChannel(this, connected, ownReaderThread: Kind == ProcessKind.Client, "connection broken by remote peer\n");
         LocalEndPoint = connected.LocalEndPoint;
         RemoteEndPoint = connected.RemoteEndPoint;
-        transport = connected;
-    }
-
-    /// <summary>
-    /// A graceful close, off the pipeline thread: everything queued is written, then the end of output; the transport
-    /// closes once the peer has taken it all (or ended its side), so a peer still sending cannot provoke a reset that
-    /// would drop what it was still to receive. Meanwhile the reader reads and drops what arrives. Past
-    /// <see cref="ProcessObject.Linger"/> seconds it gives up and resets the connection.
-    /// </summary>
-    private async Task CloseGracefullyAsync()
-    {
-        var open = transport!;
-        var deadline = Timeouts.DeadlineAfter(Linger);
-        try
-        {
-            if (!await Timeouts.Within(sender!.Idle(), deadline).ConfigureAwait(false) || !await FinishOutputAsync(open, deadline).ConfigureAwait(false))
-            {
-                // Told to a Send still waiting, and kept where a script holding the process can see it.
-                var gaveUp = new NetProcException(
-                    NetProcError.SendFailed,
-                    $"Process {Name} closed, and its peer did not take everything sent within its linger time ({Linger} s): the connection was reset.",
-                    this);
-                RecordError(gaveUp);
-                Abort(open, gaveUp.Message);
-                return;
-            }
-
-            receiver!.Stop();
-            open.DiscardInput();
-            open.Close();
-        }
-        catch (Exception)
-        {
-            // The connection failed while closing (a reset, say): nothing is left to deliver.
-            open.Close();
-        }
-    }
-
-    /// <summary>Ends the output, then whether the peer took everything before the deadline (or ended its own side).</summary>
-    private Task<bool> FinishOutputAsync(IStreamTransport open, DateTime deadline)
-    {
-        try
-        {
-            open.ShutdownWrite();
-        }
-        catch (SocketException)
-        {
-            // Already shut down, or the peer is gone: either way that direction is done.
-        }
-
-        return open.PeerTookEverythingAsync(deadline, receiver!.Stopped);
-    }
-
-    /// <summary>Resets the connection at once, failing what was not yet written with <paramref name="reason"/>.</summary>
-    private void Abort(IStreamTransport open, string reason)
-    {
-        sender?.FailAll(new NetProcException(NetProcError.SendFailed, reason, this));
-        receiver?.Stop();
-        open.Abort();
     }
 }

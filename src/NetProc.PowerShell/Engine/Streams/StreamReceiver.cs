@@ -3,7 +3,7 @@ using System.Buffers;
 namespace NetProc.Engine;
 
 /// <summary>
-/// Reads a stream process's transport into its inbox, one read at a time, only while the process's window is open.
+/// Reads a stream's transport into its process's inbox, one read at a time, only while the process's window is open.
 /// A client whose transport can be polled reads on a thread of its own, and the pipeline thread may pull what waits
 /// while it waits for that process; everything else (a server's connections, which may be thousands; transports that
 /// cannot be polled) reads with awaited reads on the thread pool.
@@ -17,8 +17,10 @@ internal sealed class StreamReceiver
     private const int Running = 1;
     private const int Done = 2;
 
-    private readonly StreamProcess process;
+    private readonly ProcessObject process;
     private readonly IStreamTransport transport;
+    private readonly bool ownThread;
+    private readonly Action<Exception?> broken;
 
     // One reader at a time, the reader thread or the pipeline thread, and each read is posted before it is let go:
     // so nothing is read twice or out of order.
@@ -31,10 +33,14 @@ internal sealed class StreamReceiver
     private volatile bool stopRequested;
     private int state;
 
-    public StreamReceiver(StreamProcess process, IStreamTransport transport)
+    /// <param name="ownThread">Read on a thread of its own with <c>poll()</c> (the transport can be polled), and let the pipeline thread pull.</param>
+    /// <param name="broken">Told when the peer ends the stream (null) or a read fails.</param>
+    public StreamReceiver(ProcessObject process, IStreamTransport transport, bool ownThread, Action<Exception?> broken)
     {
         this.process = process;
         this.transport = transport;
+        this.ownThread = ownThread;
+        this.broken = broken;
     }
 
     /// <summary>Completes when reading has ended: the peer ended or broke the connection, or a close stopped it.</summary>
@@ -50,7 +56,7 @@ internal sealed class StreamReceiver
             return;
         }
 
-        if (process.Kind == ProcessKind.Client && transport.CanPoll)
+        if (ownThread)
         {
             new Thread(ReadOnOwnThread, ReaderStackSize) { IsBackground = true, Name = "NetProc client reader" }.Start();
         }
@@ -84,7 +90,7 @@ internal sealed class StreamReceiver
     /// </summary>
     public bool TryPull(int lingerMicroseconds)
     {
-        if (process.Kind != ProcessKind.Client || !transport.CanPoll || Volatile.Read(ref state) != Running || !process.WindowOpen)
+        if (!ownThread || Volatile.Read(ref state) != Running || !process.WindowOpen)
         {
             return false;
         }
@@ -166,7 +172,7 @@ internal sealed class StreamReceiver
         }
         catch (Exception e)
         {
-            process.PostBroken(e);
+            broken(e);
         }
         finally
         {
@@ -196,7 +202,7 @@ internal sealed class StreamReceiver
         }
         catch (Exception e)
         {
-            process.PostBroken(e);
+            broken(e);
             got = true;
             last = ReadResult.Ended;
         }
@@ -274,7 +280,7 @@ internal sealed class StreamReceiver
         }
         catch (Exception e)
         {
-            process.PostBroken(e);
+            broken(e);
         }
         finally
         {
@@ -307,7 +313,7 @@ internal sealed class StreamReceiver
         ArrayPool<byte>.Shared.Return(block);
         if (n == 0)
         {
-            process.PostBroken(null);
+            broken(null);
             return false;
         }
 
