@@ -22,6 +22,7 @@
         'Resume-NetworkProcess'
         'Set-NetworkProcess'
         'Remove-NetworkProcess'
+        'Get-SerialPortName'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

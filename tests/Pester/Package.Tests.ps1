@@ -96,6 +96,8 @@ Describe 'The NetProc package' {
         Join-Path $TestHome '.local/share/PSResourceGet/PSResourceRepository.xml' | Should -Exist
         Join-Path $Installed.ModuleBase 'NetProc.PowerShell.dll' | Should -Exist
         Join-Path $Installed.ModuleBase 'LICENSE' | Should -Exist
+        # pwsh's own System.IO.Ports is the one loaded (Serial.Tests.ps1): the package carries none.
+        Get-ChildItem $Installed.ModuleBase -Recurse -Filter 'System.IO.Ports*' | Should -BeNullOrEmpty
     }
 
     It 'imports by name in a fresh pwsh and echoes a line through a server it started' {

@@ -277,3 +277,33 @@ function New-TestBytes {
     [System.Random]::new($Seed).NextBytes($bytes)
     , $bytes
 }
+
+# A pty pair joined by socat (what a serial cable between two ports would be), in a fresh temporary folder: .A and .B
+# are the two link paths, .Socat the process. Remove it with Remove-TestPtyPair.
+function New-TestPtyPair {
+    param([double] $Timeout = 5)
+    $folder = New-Item -ItemType Directory (Join-Path ([IO.Path]::GetTempPath()) "netproc-pty-$([guid]::NewGuid().ToString('N').Substring(0, 12))")
+    $a = Join-Path $folder 'A'
+    $b = Join-Path $folder 'B'
+    $socat = Start-Process socat -ArgumentList "pty,raw,echo=0,link=$a", "pty,raw,echo=0,link=$b" -PassThru -RedirectStandardError (Join-Path $folder 'socat.log')
+    $pair = [pscustomobject]@{ A = $a; B = $b; Socat = $socat; Folder = $folder.FullName }
+    $deadline = [datetime]::UtcNow.AddSeconds($Timeout)
+    while (-not ((Test-Path $a) -and (Test-Path $b))) {
+        if ($socat.HasExited -or [datetime]::UtcNow -ge $deadline) {
+            Remove-TestPtyPair $pair
+            throw "socat made no pty pair within $Timeout s: $(Get-Content (Join-Path $folder 'socat.log') -Raw)"
+        }
+        Start-Sleep -Milliseconds 20
+    }
+    $pair
+}
+
+# Ends a pair's socat (so both ptys hang up, as an unplugged adapter does) and deletes its folder.
+function Remove-TestPtyPair {
+    param([Parameter(Mandatory)] $Pair, [double] $Timeout = 5)
+    if (-not $Pair.Socat.HasExited) {
+        $Pair.Socat.Kill()
+        $null = $Pair.Socat.WaitForExit([int]($Timeout * 1000))
+    }
+    Remove-Item $Pair.Folder -Recurse -Force -ErrorAction SilentlyContinue
+}

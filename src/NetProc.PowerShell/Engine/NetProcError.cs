@@ -29,4 +29,24 @@ public enum NetProcError
     DatagramTruncated,
     InvalidData,
     InvalidEncoding,
+
+    /// <summary>No device at the serial port's path (Emacs <c>file-missing</c>).</summary>
+    SerialPortNotFound,
+
+    /// <summary>The serial device is already open, here or (TIOCEXCL) in another program.</summary>
+    SerialPortBusy,
+
+    /// <summary>The serial device could not be opened or went away, for a reason other than the ones above.</summary>
+    SerialPortUnavailable,
+
+    /// <summary>The path names something that is not a terminal device (a file, /dev/null, a folder).</summary>
+    NotASerialPort,
+    InvalidSerialSpeed,
+    InvalidDataBits,
+
+    /// <summary>A parity, stop bits or flow control value outside its enum.</summary>
+    InvalidSerialSetting,
+
+    /// <summary>The device (its driver) refused valid settings, e.g. a pty asked for 7 data bits without parity.</summary>
+    SerialSettingRefused,
 }

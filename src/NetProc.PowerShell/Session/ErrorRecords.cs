@@ -15,7 +15,11 @@ internal static class ErrorRecords
     {
         NetProcError.ConnectionRefused or NetProcError.ConnectFailed or NetProcError.SendFailed => ErrorCategory.ConnectionError,
         NetProcError.ConnectTimeout => ErrorCategory.OperationTimeout,
-        NetProcError.HostNotFound or NetProcError.ProcessNotFound or NetProcError.BufferNotFound => ErrorCategory.ObjectNotFound,
+        NetProcError.HostNotFound or NetProcError.ProcessNotFound or NetProcError.BufferNotFound
+            or NetProcError.SerialPortNotFound => ErrorCategory.ObjectNotFound,
+        NetProcError.SerialPortBusy => ErrorCategory.ResourceBusy,
+        NetProcError.SerialPortUnavailable => ErrorCategory.ResourceUnavailable,
+        NetProcError.SerialSettingRefused => ErrorCategory.DeviceError,
         NetProcError.AddressInUse => ErrorCategory.ResourceExists,
         NetProcError.AccessDenied => ErrorCategory.PermissionDenied,
         NetProcError.ListenFailed => ErrorCategory.ResourceUnavailable,

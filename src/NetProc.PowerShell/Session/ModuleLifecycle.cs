@@ -2,12 +2,13 @@ using System.Management.Automation;
 
 namespace NetProc.Session;
 
-/// <summary>Closes the runspace's processes when <c>Remove-Module NetProc</c> runs.</summary>
+/// <summary>
+/// Points System.IO.Ports at the host's copy on import; closes the runspace's processes when <c>Remove-Module NetProc</c>
+/// runs.
+/// </summary>
 public sealed class ModuleLifecycle : IModuleAssemblyInitializer, IModuleAssemblyCleanup
 {
-    public void OnImport()
-    {
-    }
+    public void OnImport() => SerialPortsLoader.Install();
 
     public void OnRemove(PSModuleInfo psModuleInfo) => ProcessSession.Current?.Shutdown();
 }

@@ -17,6 +17,6 @@ public sealed class ProcessNameCompleter : IArgumentCompleter
             .Select(p => new CompletionResult(Quote(p.Name), p.Name, CompletionResultType.ParameterValue, $"{p.Kind} {p.Status}"));
     }
 
-    private static string Quote(string name) =>
+    internal static string Quote(string name) =>
         name.Any(c => char.IsWhiteSpace(c) || "<>'\"`$(){}[],;&|@#".Contains(c)) ? $"'{name.Replace("'", "''")}'" : name;
 }
