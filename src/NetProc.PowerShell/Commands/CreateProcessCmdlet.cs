@@ -122,8 +122,9 @@ public abstract class CreateProcessCmdlet : NetProcCmdlet
         WriteVerbose(process switch
         {
             ServerProcess server => $"Listening on {server.LocalEndPoint} (backlog {server.Backlog}).",
-            DatagramProcess { Kind: ProcessKind.Server } => $"Datagram socket bound at {process.LocalEndPoint}.",
-            _ => $"Datagram socket bound at {process.LocalEndPoint}, sending to {process.DatagramAddress}.",
+            DatagramProcess { Kind: ProcessKind.Server } datagram => $"Datagram socket bound at {datagram.LocalEndPoint}.",
+            DatagramProcess datagram => $"Datagram socket bound at {datagram.LocalEndPoint}, sending to {datagram.DatagramAddress}.",
+            _ => $"{process.Name} is open ({process.Contact}).",
         });
         List(process, name, stopped);
     }

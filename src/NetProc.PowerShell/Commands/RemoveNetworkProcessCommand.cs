@@ -34,7 +34,7 @@ public sealed class RemoveNetworkProcessCommand : ProcessSelectionCmdlet
     {
         { Status: ProcessStatus.Closed } => $"Removing {process.Name} from the list: it is already closed.",
         { Kind: ProcessKind.Server } => $"Closing the listener {process.Name}; its connections stay open.",
-        { SocketType: ProcessSocketType.Datagram } => $"Closing the datagram socket {process.Name}.",
+        DatagramProcess => $"Closing the datagram socket {process.Name}.",
         _ when Abort || process.Linger <= 0 => $"Resetting {process.Name}: what it has not yet delivered is dropped.",
         _ => $"Closing {process.Name} gracefully: what was sent reaches the peer, then the FIN, within {process.Linger} s (else a reset).",
     };

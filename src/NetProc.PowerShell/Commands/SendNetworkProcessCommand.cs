@@ -120,7 +120,7 @@ public sealed class SendNetworkProcessCommand : ProcessSelectionCmdlet
             Session.WaitUntil(() => process.Status != ProcessStatus.Connect, null, this);
         }
 
-        if (eof && process.SocketType == ProcessSocketType.Datagram)
+        if (eof && process is DatagramProcess)
         {
             WriteWarning($"Process {process.Name} is a datagram socket: it has no end-of-file, so -Eof does nothing.");
             return;
@@ -130,7 +130,7 @@ public sealed class SendNetworkProcessCommand : ProcessSelectionCmdlet
         {
             WriteVerbose(eof
                 ? $"Half-closing {process.Name}: nothing more is sent, input keeps coming."
-                : $"Sending {bytes.Length:N0} bytes to {process.Name} ({(To is null ? process.RemoteEndPoint : To)}).");
+                : $"Sending {bytes.Length:N0} bytes to {process.Name} ({To ?? process.Address}).");
         }
 
         long sentBefore = process.BytesSent;

@@ -115,7 +115,7 @@ public sealed class SetNetworkProcessCommand : ProcessSelectionCmdlet
         var bound = MyInvocation.BoundParameters;
 
         // The settings that can be refused go first, so a refusal changes nothing.
-        if (bound.ContainsKey(nameof(Linger)) && process.SocketType == ProcessSocketType.Datagram)
+        if (bound.ContainsKey(nameof(Linger)) && process is DatagramProcess)
         {
             throw new NetProcException(
                 NetProcError.IncompatibleParameters, $"Process {process.Name} is a datagram socket: -Linger is for stream sockets.", process);

@@ -6,7 +6,7 @@ namespace NetProc.Engine;
 
 /// <summary>
 /// A datagram socket (UDP, or a unix datagram socket): client or server, always <c>Open</c>, one chunk per datagram.
-/// Every datagram read names its sender as the process's <see cref="ProcessObject.DatagramAddress"/> once the user or a
+/// Every datagram read names its sender as the process's <see cref="NetworkProcess.DatagramAddress"/> once the user or a
 /// filter gets it, and sends go there unless told otherwise (Emacs <c>process-datagram-address</c>).
 /// </summary>
 public sealed class DatagramProcess : NetworkProcess
@@ -60,6 +60,15 @@ public sealed class DatagramProcess : NetworkProcess
 
     /// <summary>Where sends go, the datagram address: Emacs's <c>:remote</c> of a datagram process is it (item 128).</summary>
     public override EndPoint? RemoteEndPoint => DatagramAddress;
+
+    /// <summary>A datagram's sender becomes where replies go, when the user or a filter gets the datagram (Emacs item 128).</summary>
+    private protected override void NoteSender(Chunk chunk)
+    {
+        if (chunk.From is not null)
+        {
+            DatagramAddress = chunk.From;
+        }
+    }
 
     /// <summary>Datagrams that arrived while the process already held a full receive window, and were dropped as UDP drops them.</summary>
     public long DroppedDatagrams => Interlocked.Read(ref dropped);

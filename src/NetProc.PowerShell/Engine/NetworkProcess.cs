@@ -16,6 +16,65 @@ public abstract class NetworkProcess : ProcessObject
         Family = family;
     }
 
+    public ProcessSocketType SocketType { get; private protected init; }
+
+    public ProcessFamily Family { get; private protected set; }
+
+    /// <summary>The host as the user gave it (Emacs keeps <c>:host</c> unresolved).</summary>
+    public string? Host { get; private protected init; }
+
+    /// <summary>The service as the user gave it for clients; the real port for servers.</summary>
+    public object? Service { get; private protected set; }
+
+    public EndPoint? LocalEndPoint { get; private protected set; }
+
+    /// <summary>The peer: for a datagram process, its <see cref="DatagramAddress"/> (Emacs <c>:remote</c>).</summary>
+    public virtual EndPoint? RemoteEndPoint { get; private protected set; }
+
+    public EndPoint? DatagramAddress { get; private protected set; }
+
+    /// <summary>
+    /// The end a user looks for first: the peer's address, or for a server (and an accepted unix connection, whose peer
+    /// has no name) <c>on</c> the address it listens on; before a connect is done, the host and service as given.
+    /// </summary>
+    public override string Address
+    {
+        get
+        {
+            string remote = RemoteEndPoint?.ToString() ?? string.Empty;
+            return (Kind == ProcessKind.Server || remote.Length == 0) && LocalEndPoint is not null ? $"on {LocalEndPoint}"
+                : remote.Length > 0 ? remote
+                : HostAndService;
+        }
+    }
+
+    /// <summary>
+    /// <c>(network connection to HOST:SERVICE)</c>, <c>(network server on HOST:SERVICE)</c>, with <c>datagram</c> for
+    /// datagram sockets.
+    /// </summary>
+    public override string Contact
+    {
+        get
+        {
+            string kind = SocketType == ProcessSocketType.Datagram ? "datagram" : "network";
+            string where = Host is not null || Family == ProcessFamily.Local ? HostAndService
+                : Kind == ProcessKind.Server ? LocalEndPoint?.ToString() ?? HostAndService
+                : RemoteEndPoint?.ToString() ?? HostAndService;
+            return Kind == ProcessKind.Server ? $"({kind} server on {where})" : $"({kind} connection to {where})";
+        }
+    }
+
+    /// <summary>
+    /// The peer as the user named it: a unix socket's path, else host and service as given (loopback when no host was
+    /// given), an IPv6 address in brackets.
+    /// </summary>
+    internal string HostAndService => (Family, Host ?? Endpoints.DefaultHost(Family)) switch
+    {
+        (ProcessFamily.Local, _) => Service?.ToString() ?? string.Empty,
+        (_, var host) when host.Contains(':') => $"[{host}]:{Service}",
+        (_, var host) => $"{host}:{Service}",
+    };
+
     /// <summary>
     /// Binds a server's socket where it listens (loopback unless <paramref name="host"/> names another address) and
     /// readies it with <paramref name="ready"/> (<c>listen()</c> for streams). A failure names the address and leaves no

@@ -67,29 +67,12 @@ public abstract class ProcessObject
 
     public ProcessKind Kind { get; }
 
-    public ProcessSocketType SocketType { get; private protected init; }
-
-    public ProcessFamily Family { get; private protected set; }
-
     public ProcessStatus Status { get; private protected set; }
 
     public bool Stopped { get; private set; }
 
     /// <summary>True while the process can still send or receive (Emacs <c>process-live-p</c>).</summary>
     public bool IsLive => Status is ProcessStatus.Connect or ProcessStatus.Open or ProcessStatus.Listen;
-
-    /// <summary>The host as the user gave it (Emacs keeps <c>:host</c> unresolved).</summary>
-    public string? Host { get; private protected init; }
-
-    /// <summary>The service as the user gave it for clients; the real port for servers.</summary>
-    public object? Service { get; private protected set; }
-
-    public EndPoint? LocalEndPoint { get; private protected set; }
-
-    /// <summary>The peer: for a datagram process, its <see cref="DatagramAddress"/> (Emacs <c>:remote</c>).</summary>
-    public virtual EndPoint? RemoteEndPoint { get; private protected set; }
-
-    public EndPoint? DatagramAddress { get; private protected set; }
 
     /// <summary>The filter the session bridge calls with each chunk (a ScriptBlock), or null.</summary>
     public object? Filter { get; internal set; }
@@ -151,36 +134,14 @@ public abstract class ProcessObject
     /// <summary>The encoding's name as <c>-Encoding</c> takes it (<c>utf-8</c>, <c>us-ascii</c>…), or <c>Byte</c> for bytes.</summary>
     public string EncodingName => encoding?.WebName ?? "Byte";
 
-    /// <summary>
-    /// The end a user looks for first: the peer's address, or for a server (and an accepted unix connection, whose peer
-    /// has no name) <c>on</c> the address it listens on; before a connect is done, the host and service as given.
-    /// </summary>
-    public string Address
-    {
-        get
-        {
-            string remote = RemoteEndPoint?.ToString() ?? string.Empty;
-            return (Kind == ProcessKind.Server || remote.Length == 0) && LocalEndPoint is not null ? $"on {LocalEndPoint}"
-                : remote.Length > 0 ? remote
-                : HostAndService;
-        }
-    }
+    /// <summary>The end a user looks for first: a peer's address, a server's <c>on</c> address, a serial port's path.</summary>
+    public abstract string Address { get; }
 
     /// <summary>
     /// The process as Emacs's <c>list-processes</c> describes it: <c>(network connection to HOST:SERVICE)</c>,
-    /// <c>(network server on HOST:SERVICE)</c>, with <c>datagram</c> for datagram sockets.
+    /// <c>(network server on HOST:SERVICE)</c>, <c>(serial port PORT at SPEED b/s)</c>.
     /// </summary>
-    public string Contact
-    {
-        get
-        {
-            string kind = SocketType == ProcessSocketType.Datagram ? "datagram" : "network";
-            string where = Host is not null || Family == ProcessFamily.Local ? HostAndService
-                : Kind == ProcessKind.Server ? LocalEndPoint?.ToString() ?? HostAndService
-                : RemoteEndPoint?.ToString() ?? HostAndService;
-            return Kind == ProcessKind.Server ? $"({kind} server on {where})" : $"({kind} connection to {where})";
-        }
-    }
+    public abstract string Contact { get; }
 
     /// <summary>Which callbacks are set: <c>Filter</c>, <c>Sentinel</c>, <c>Log</c>, comma-separated; empty for none.</summary>
     public string Callbacks => string.Join(
@@ -192,17 +153,6 @@ public abstract class ProcessObject
     /// <see cref="BufferedBytes"/>), accepted connections for a server.
     /// </summary>
     public virtual long WindowSize => Window;
-
-    /// <summary>
-    /// The peer as the user named it: a unix socket's path, else host and service as given (loopback when no host was
-    /// given), an IPv6 address in brackets.
-    /// </summary>
-    internal string HostAndService => (Family, Host ?? Endpoints.DefaultHost(Family)) switch
-    {
-        (ProcessFamily.Local, _) => Service?.ToString() ?? string.Empty,
-        (_, var host) when host.Contains(':') => $"[{host}]:{Service}",
-        (_, var host) => $"{host}:{Service}",
-    };
 
     /// <summary>Bytes read from the peer that no filter or reader has consumed yet (for a server: accepted connections not yet listed).</summary>
     public long BufferedBytes => Interlocked.Read(ref unconsumed);
@@ -446,13 +396,9 @@ public abstract class ProcessObject
         return data;
     }
 
-    /// <summary>A datagram's sender becomes where replies go, when the user or a filter gets the datagram (Emacs item 128).</summary>
-    private void NoteSender(Chunk chunk)
+    /// <summary>Output that reaches the user tells the process who sent it: a datagram process answers its sender.</summary>
+    private protected virtual void NoteSender(Chunk chunk)
     {
-        if (chunk.From is not null)
-        {
-            DatagramAddress = chunk.From;
-        }
     }
 
     /// <summary>Decodes a chunk with this process's stateful decoder: a sequence split across reads is completed, not mangled.</summary>

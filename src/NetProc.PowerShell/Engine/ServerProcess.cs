@@ -33,7 +33,7 @@ public sealed class ServerProcess : NetworkProcess
 
     /// <summary>
     /// Binds and listens (loopback unless <paramref name="host"/> names another address). Port 0 lets the kernel
-    /// choose; <see cref="ProcessObject.Service"/> then shows the real port. Fails before anything is listed.
+    /// choose; <see cref="NetworkProcess.Service"/> then shows the real port. Fails before anything is listed.
     /// </summary>
     internal static ServerProcess Listen(
         ProcessTable table, string? host, object? service, ProcessFamily? family, int backlog, ProcessSocketType protocol = ProcessSocketType.Stream)

@@ -284,7 +284,7 @@ internal sealed class ProcessSession
                 Table.ForgetIfDone(process);
                 break;
             case Delivery.Accepted accepted:
-                verbose?.Invoke($"{process.Name} accepted {accepted.Connection.Name} from {accepted.Connection.RemoteEndPoint?.ToString() ?? "-"}.");
+                verbose?.Invoke($"{process.Name} accepted {accepted.Connection.Name} from {accepted.Connection.Address}.");
                 CallLog(process, accepted.Connection, accepted.LogMessage, warn);
                 CallSentinel(accepted.Connection, accepted.SentinelMessage, warn);
                 break;

@@ -105,7 +105,7 @@ public sealed class ProcessBuffer
             object data = source.Consume(chunk, asBytes: form == OutputForm.Bytes || (source.Encoding is null && form != OutputForm.Lines));
             if (detailed)
             {
-                write(new ReceivedData(source, data, chunk.Count, chunk.From ?? source.RemoteEndPoint, chunk.Received));
+                write(new ReceivedData(source, data, chunk.Count, chunk.From ?? (source as NetworkProcess)?.RemoteEndPoint, chunk.Received));
             }
             else if (form == OutputForm.Lines)
             {
