@@ -22,6 +22,8 @@
         'Resume-NetworkProcess'
         'Set-NetworkProcess'
         'Remove-NetworkProcess'
+        'New-SerialProcess'
+        'Set-SerialProcess'
         'Get-SerialPortName'
     )
     FunctionsToExport    = @()

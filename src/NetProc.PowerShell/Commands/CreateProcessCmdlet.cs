@@ -3,6 +3,7 @@ using System.Collections.Concurrent;
 using System.Management.Automation;
 using System.Text;
 using NetProc.Engine;
+using NetProc.Engine.Serial;
 using NetProc.Session;
 
 namespace NetProc.Commands;
@@ -82,6 +83,10 @@ public abstract class CreateProcessCmdlet : NetProcCmdlet
             stopped,
             configure);
 
+    /// <summary>Opens a serial port (with <paramref name="settings"/>, or as the line is when null): open at once.</summary>
+    private protected void OpenSerial(string name, string port, SerialSettings? settings, bool stopped, Action<ProcessObject> configure) =>
+        Open(() => SerialProcess.Open(Session.Table, port, settings), name, stopped, configure);
+
     /// <summary>Applies the options every new process may take.</summary>
     private protected void Configure(
         ProcessObject process, string? buffer, ScriptBlock? filter, ScriptBlock? sentinel, Hashtable? plist, Encoding? encoding, bool noQuery)
@@ -124,7 +129,7 @@ public abstract class CreateProcessCmdlet : NetProcCmdlet
             ServerProcess server => $"Listening on {server.LocalEndPoint} (backlog {server.Backlog}).",
             DatagramProcess { Kind: ProcessKind.Server } datagram => $"Datagram socket bound at {datagram.LocalEndPoint}.",
             DatagramProcess datagram => $"Datagram socket bound at {datagram.LocalEndPoint}, sending to {datagram.DatagramAddress}.",
-            _ => $"{process.Name} is open ({process.Contact}).",
+            _ => $"Opened {process.Contact}.",
         });
         List(process, name, stopped);
     }

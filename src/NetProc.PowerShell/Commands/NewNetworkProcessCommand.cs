@@ -88,6 +88,7 @@ public sealed class NewNetworkProcessCommand : CreateProcessCmdlet
     /// Resume-NetworkProcess (a datagram socket still reads into its window). Callbacks can be set before anything arrives.
     /// </summary>
     [Parameter]
+    [Alias("Suspended")]
     public SwitchParameter Stopped { get; set; }
 
     /// <summary>

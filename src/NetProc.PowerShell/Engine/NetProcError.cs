@@ -47,6 +47,9 @@ public enum NetProcError
     /// <summary>A parity, stop bits or flow control value outside its enum.</summary>
     InvalidSerialSetting,
 
+    /// <summary>A serial-only action (Set-SerialProcess) given a process that is not a serial port.</summary>
+    NotASerialProcess,
+
     /// <summary>The device (its driver) refused valid settings, e.g. a pty asked for 7 data bits without parity.</summary>
     SerialSettingRefused,
 }

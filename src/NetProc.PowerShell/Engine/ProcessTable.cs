@@ -113,6 +113,7 @@ internal sealed class ProcessTable
     private static string HowForgotten(ProcessObject process) => process.Status switch
     {
         not ProcessStatus.Closed => "was removed",
+        _ when process.ExitStatus is 256 && process.Type == ProcessType.Serial => "lost its device",
         _ when process.ExitStatus is 256 => "was closed by its peer",
         _ => "closed",
     };

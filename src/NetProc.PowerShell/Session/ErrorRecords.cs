@@ -23,7 +23,7 @@ internal static class ErrorRecords
         NetProcError.AddressInUse => ErrorCategory.ResourceExists,
         NetProcError.AccessDenied => ErrorCategory.PermissionDenied,
         NetProcError.ListenFailed => ErrorCategory.ResourceUnavailable,
-        NetProcError.ProcessNotRunning or NetProcError.OutputClosed or NetProcError.NoDatagramAddress => ErrorCategory.InvalidOperation,
+        NetProcError.ProcessNotRunning or NetProcError.OutputClosed or NetProcError.NoDatagramAddress or NetProcError.NotASerialProcess => ErrorCategory.InvalidOperation,
         _ => ErrorCategory.InvalidArgument,
     };
 }

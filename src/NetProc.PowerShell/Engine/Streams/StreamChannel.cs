@@ -51,9 +51,9 @@ internal sealed class StreamChannel
 
     /// <summary>
     /// Closes: at once with a reset if <paramref name="abort"/> or the linger time is 0; plainly when the peer has ended
-    /// and nothing waits to be written; else gracefully, off the pipeline thread.
+    /// and nothing waits to be written; else gracefully, off the pipeline thread. The task completes once closed.
     /// </summary>
-    public void Close(bool abort)
+    public Task Close(bool abort)
     {
         receiver.BeginClose();
         if (abort || owner.Linger <= 0)
@@ -61,7 +61,7 @@ internal sealed class StreamChannel
             Abort(abort
                 ? $"Process {owner.Name} was removed with -Abort; the connection was reset."
                 : $"Process {owner.Name} closed with no linger time; the connection was reset.");
-            return;
+            return Task.CompletedTask;
         }
 
         if (receiver.Stopped.IsCompleted && sender.Idle().IsCompleted)
@@ -69,10 +69,10 @@ internal sealed class StreamChannel
             // The peer ended (or broke) the stream and nothing waits to be written: a plain close is an end of output
             // after whatever the system still holds, and no input can come to turn it into a reset.
             transport.Close();
-            return;
+            return Task.CompletedTask;
         }
 
-        ThreadPool.UnsafeQueueUserWorkItem(static channel => _ = channel.CloseGracefullyAsync(), this, preferLocal: false);
+        return Task.Run(CloseGracefullyAsync);
     }
 
     /// <summary>Reports the peer's end or a failure, once, whichever of reader and writer notices first; not after a local close.</summary>
