@@ -31,6 +31,7 @@ $benchmarks = @(
     'Bench-ServerScale.ps1'
     'Bench-DatagramRate.ps1'
     'Bench-Interop.ps1'
+    'Bench-Serial.ps1'
     'Bench-Import.ps1'
 )
 
