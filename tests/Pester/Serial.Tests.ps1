@@ -271,6 +271,16 @@ Describe 'Serial processes' {
         (Get-NetworkProcess).Name | Should -Be 'first'
     }
 
+    It 'refuses a device another program holds exclusively with SerialPortBusy (TIOCEXCL, which binds all but root''s override)' {
+        $null = New-SerialProcess $pair.A -Name holder
+        $pwsh = [Environment]::ProcessPath
+        $prefix = @(if ([IO.Path]::GetFileNameWithoutExtension($pwsh) -eq 'dotnet') { Join-Path $PSHOME 'pwsh.dll' })
+        $script = "Import-Module '$env:NETPROC_MODULE'; New-SerialProcess '$($pair.A)' -ErrorVariable e -ErrorAction SilentlyContinue; `$e[0].FullyQualifiedErrorId; @(Get-NetworkProcess).Count"
+        $out = setpriv --bounding-set=-sys_admin $pwsh @prefix -NoProfile -NonInteractive -Command $script
+        $out[0] | Should -BeLike 'SerialPortBusy,*'
+        $out[1] | Should -Be '0'
+    }
+
     It 'refuses a device the user may not open with AccessDenied (a pty without rights, in a pwsh without root''s override)' {
         $device = (Get-Item $pair.A).ResolvedTarget
         chmod 000 $device
