@@ -29,6 +29,7 @@ $benchmarks = @(
     'Bench-FilterDispatch.ps1'
     'Bench-AcceptRate.ps1'
     'Bench-ServerScale.ps1'
+    'Bench-ClientScale.ps1'
     'Bench-DatagramRate.ps1'
     'Bench-Interop.ps1'
     'Bench-Serial.ps1'

@@ -316,4 +316,18 @@ Describe 'Client' {
             ($text -split ';' | Where-Object { $_ } | Sort-Object) | Should -Be @('from a', 'from b')
         }
     }
+
+    Context 'many clients' {
+        It 'reads many clients without a thread each: past the first 64, clients share the thread pool, and each still gets its reply' {
+            $server = New-NetworkProcess -Name echo -Server -Service 0 -Backlog 256 -Filter { param($p, $d) Send-NetworkProcess $p $d }
+            $before = Get-NetProcThreadCount
+            $clients = foreach ($i in 1..100) { New-NetworkProcess -Name c -Service $server.Service }
+            (Get-NetProcThreadCount) - $before | Should -BeLessOrEqual 64
+            foreach ($c in $clients) { Send-NetworkProcess -InputObject $c "hi $($c.Name)`n" }
+            $replies = foreach ($c in $clients) { Receive-TestLines -Process $c -Count 1 }
+            $replies | Should -Be @($clients | ForEach-Object { "hi $($_.Name)" })
+            $clients | Remove-NetworkProcess
+            Wait-TestCondition { (Get-NetProcThreadCount) -le $before } | Should -BeTrue
+        }
+    }
 }

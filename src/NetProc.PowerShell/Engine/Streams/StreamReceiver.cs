@@ -6,16 +6,24 @@ namespace NetProc.Engine;
 /// Reads a stream's transport into its process's inbox, one read at a time, only while the process's window is open.
 /// A client whose transport can be polled reads on a thread of its own, and the pipeline thread may pull what waits
 /// while it waits for that process; everything else (a server's connections, which may be thousands; transports that
-/// cannot be polled) reads with awaited reads on the thread pool.
+/// cannot be polled; clients beyond the first <see cref="MaxOwnThreads"/>) reads with awaited reads on the thread pool.
 /// </summary>
 internal sealed class StreamReceiver
 {
+    /// <summary>
+    /// How many clients read on threads of their own at once, in the whole process: beyond it a client reads with
+    /// awaited reads, as a server's connections do, so ten thousand clients need no ten thousand threads.
+    /// </summary>
+    public const int MaxOwnThreads = 64;
+
     private const int ReaderStackSize = 256 * 1024;
     private const int PullPatienceMs = 10;
 
     private const int NotStarted = 0;
     private const int Running = 1;
     private const int Done = 2;
+
+    private static int ownThreads;
 
     private readonly ProcessObject process;
     private readonly IStreamTransport transport;
@@ -39,8 +47,14 @@ internal sealed class StreamReceiver
     {
         this.process = process;
         this.transport = transport;
-        this.ownThread = ownThread;
         this.broken = broken;
+
+        // Decided here, once: the pipeline thread pulls only beside a reader thread (they share a lock).
+        this.ownThread = ownThread && Interlocked.Increment(ref ownThreads) <= MaxOwnThreads;
+        if (ownThread && !this.ownThread)
+        {
+            Interlocked.Decrement(ref ownThreads);
+        }
     }
 
     /// <summary>Completes when reading has ended: the peer ended or broke the connection, or a close stopped it.</summary>
@@ -76,7 +90,7 @@ internal sealed class StreamReceiver
         pullEnded.Set();
         if (Interlocked.CompareExchange(ref state, Done, NotStarted) == NotStarted)
         {
-            stopped.TrySetResult();
+            Ended();
         }
     }
 
@@ -321,8 +335,14 @@ internal sealed class StreamReceiver
         return true;
     }
 
+    /// <summary>Reading is over (or never began); a reader thread's place goes back to the count.</summary>
     private void Ended()
     {
+        if (ownThread)
+        {
+            Interlocked.Decrement(ref ownThreads);
+        }
+
         Volatile.Write(ref state, Done);
         stopped.TrySetResult();
     }
