@@ -345,7 +345,7 @@ public abstract class ProcessObject
     /// </summary>
     internal virtual bool TryPull(int lingerMicroseconds) => false;
 
-    /// <summary>Bytes sent that the peer has not yet taken (see <see cref="StreamProcess"/>); 0 for what cannot tell.</summary>
+    /// <summary>Bytes sent that the peer has not yet taken (see <see cref="StreamChannel"/>); 0 for what cannot tell.</summary>
     internal virtual long UndeliveredBytes => 0;
 
     /// <summary>Whether reading may go on: not stopped, not closed, and the window not full.</summary>
