@@ -32,6 +32,7 @@ $benchmarks = @(
     'Bench-DatagramRate.ps1'
     'Bench-Interop.ps1'
     'Bench-Import.ps1'
+    'Bench-VsEmacs.ps1'
 )
 
 function Get-PwshCommand {
