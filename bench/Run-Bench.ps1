@@ -34,6 +34,7 @@ $benchmarks = @(
     'Bench-Interop.ps1'
     'Bench-Serial.ps1'
     'Bench-Import.ps1'
+    'Bench-VsEmacs.ps1'
 )
 
 function Get-PwshCommand {
