@@ -1,6 +1,6 @@
 <#
 .SYNOPSIS
-    Benchmark 10: a serial process over a pty pair: bulk receive and one-byte echo, against raw System.IO.Ports.
+    Benchmark 12: a serial process over a pty pair: bulk receive and one-byte echo, against raw System.IO.Ports.
 .DESCRIPTION
     A pty pair (socat pty,raw,echo=0 on both ends) stands in for a cable. A C# writer thread opens the far end and
     writes 16 MiB (-Quick: 2 MiB) as a device would send; the near end is read by
@@ -115,12 +115,12 @@ try {
     }
 
     $r = (Get-Median $receive.NetProc) / (Get-Median $receive.raw)
-    Add-BenchResult -Benchmark "10a serial bulk $($bytes / 1MB) MiB over a pty, Receive -AsByteStream loop (MB/s)" `
+    Add-BenchResult -Benchmark "12a serial bulk $($bytes / 1MB) MiB over a pty, Receive -AsByteStream loop (MB/s)" `
         -NetProc (Format-Num (Get-Median $receive.NetProc) 'N2') -Baseline "$(Format-Num (Get-Median $receive.raw) 'N2') raw SerialPort" `
         -Ratio (Format-Num $r 'N2') -Target '>= 0.80' -Met ($r -ge 0.8) `
         -Note "every run NetProc: $(($receive.NetProc | ForEach-Object { Format-Num $_ 'N2' }) -join ', '); raw: $(($receive.raw | ForEach-Object { Format-Num $_ 'N2' }) -join ', ')"
     $e = (Get-Median $echo.NetProc) / (Get-Median $echo.raw)
-    Add-BenchResult -Benchmark "10b serial echo of one byte through cat on a pty, $trips trips (us/trip)" `
+    Add-BenchResult -Benchmark "12b serial echo of one byte through cat on a pty, $trips trips (us/trip)" `
         -NetProc (Format-Num (Get-Median $echo.NetProc) 'N0') -Baseline "$(Format-Num (Get-Median $echo.raw) 'N0') raw SerialPort" `
         -Ratio (Format-Num $e 'N2') -Target '<= 1.50' -Met ($e -le 1.5) `
         -Note "every run NetProc: $(($echo.NetProc | ForEach-Object { Format-Num $_ 'N0' }) -join ', '); raw: $(($echo.raw | ForEach-Object { Format-Num $_ 'N0' }) -join ', ')"

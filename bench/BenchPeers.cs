@@ -2,6 +2,7 @@
 // Nothing here runs PowerShell script except ScriptBlockLoop, which is called on the pipeline thread.
 #nullable enable
 using System;
+using System.Reflection;
 using System.Diagnostics;
 using System.IO;
 using System.Management.Automation;
@@ -395,7 +396,7 @@ namespace NetProcBench
         /// <summary>Blocks the calling (pipeline) thread until every write is done and the receiver has read them all.</summary>
         /// <remarks>
         /// Polls <paramref name="process"/>.BytesReceived by reflection (no compile-time reference to the module), then
-        /// suspends the process with its public Suspend() so no event action delivers the inbox before the timed wait.
+        /// suspends the process with its Suspend() (internal; by reflection) so no event action delivers the inbox before the timed wait.
         /// </remarks>
         public bool WaitAllReadThenSuspend(object process, int timeoutMilliseconds)
         {
@@ -416,7 +417,10 @@ namespace NetProcBench
                 Thread.Sleep(5);
             }
 
-            process.GetType().GetMethod("Suspend", Type.EmptyTypes)!.Invoke(process, null);
+            // Suspend is internal (scripts use Suspend-NetworkProcess): called here, on this thread, so no event action
+            // can run between the last byte and the suspension.
+            process.GetType().GetMethod("Suspend", BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic, Type.EmptyTypes)!
+                .Invoke(process, null);
             return true;
         }
 

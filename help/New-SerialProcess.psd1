@@ -25,6 +25,7 @@ A pseudo-terminal pair (socat -d -d pty,raw,echo=0,link=/tmp/ttyA pty,raw,echo=0
         @{
             Title   = 'Talk to a modem that answers AT commands (here a pty pair stands in for the cable)'
             Code    = @'
+Remove-Item /tmp/np-ttyA, /tmp/np-ttyB -ErrorAction Ignore   # links a killed socat left behind
 $socat = Start-Process socat -ArgumentList 'pty,raw,echo=0,link=/tmp/np-ttyA', 'pty,raw,echo=0,link=/tmp/np-ttyB' -PassThru
 $deadline = [datetime]::UtcNow.AddSeconds(5)
 while (-not (Test-Path /tmp/np-ttyB) -and [datetime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 20 }
@@ -46,6 +47,7 @@ socat makes two linked ptys. The process "modem" on one end answers every line t
         @{
             Title   = 'See how the line is set, and hear when it is closed'
             Code    = @'
+Remove-Item /tmp/np-ttyC, /tmp/np-ttyD -ErrorAction Ignore   # links a killed socat left behind
 $socat = Start-Process socat -ArgumentList 'pty,raw,echo=0,link=/tmp/np-ttyC', 'pty,raw,echo=0,link=/tmp/np-ttyD' -PassThru
 $deadline = [datetime]::UtcNow.AddSeconds(5)
 while (-not (Test-Path /tmp/np-ttyC) -and [datetime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 20 }

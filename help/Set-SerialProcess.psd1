@@ -21,6 +21,7 @@ Select processes as with the other cmdlets: -Name (wildcards), -Id, or process o
         @{
             Title   = 'Change only the speed; the framing and flow control stay'
             Code    = @'
+Remove-Item /tmp/np-ttyE, /tmp/np-ttyF -ErrorAction Ignore   # links a killed socat left behind
 $socat = Start-Process socat -ArgumentList 'pty,raw,echo=0,link=/tmp/np-ttyE', 'pty,raw,echo=0,link=/tmp/np-ttyF' -PassThru
 $deadline = [datetime]::UtcNow.AddSeconds(5)
 while (-not (Test-Path /tmp/np-ttyE) -and [datetime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 20 }

@@ -88,9 +88,12 @@ public sealed class ReceiveNetworkProcessCommand : ProcessSelectionCmdlet
             return;
         }
 
-        foreach (var filtered in processes.Where(p => p.Filter is not null && !p.HasUnread(lines: false)))
+        foreach (var process in processes)
         {
-            WriteWarning($"Process {filtered.Name} has a filter: its output goes to the filter, not to its buffer.");
+            if (process.Filter is not null && !process.HasUnread(lines: false))
+            {
+                WriteWarning($"Process {process.Name} has a filter: its output goes to the filter, not to its buffer.");
+            }
         }
 
         var deadline = Timeouts.DeadlineAfter(Timeout);

@@ -16,8 +16,9 @@ public sealed class SendNetworkProcessCommand : ProcessSelectionCmdlet
     /// <summary>Sends at least this large show progress while they wait for room in the socket.</summary>
     private const int ProgressThreshold = 1 << 20;
 
-    private readonly List<byte> pendingBytes = new();
-    private readonly Dictionary<DatagramProcess, EndPoint> destinations = new();
+    // Made when first needed: most calls send one string, and this cmdlet runs in tight loops.
+    private List<byte>? pendingBytes;
+    private Dictionary<DatagramProcess, EndPoint>? destinations;
     private IReadOnlyList<ProcessObject>? targets;
 
     /// <summary>A string, a <c>byte[]</c>, or anything else (sent as its string form). Piped bytes are sent together.</summary>
@@ -50,7 +51,7 @@ public sealed class SendNetworkProcessCommand : ProcessSelectionCmdlet
                 WriteError(new NetProcException(NetProcError.InvalidData, "There is no data to send: the value is null.", null));
                 return;
             case byte single:
-                pendingBytes.Add(single);
+                (pendingBytes ??= new List<byte>()).Add(single);
                 return;
         }
 
@@ -86,7 +87,7 @@ public sealed class SendNetworkProcessCommand : ProcessSelectionCmdlet
 
     private void FlushPendingBytes()
     {
-        if (pendingBytes.Count == 0)
+        if (pendingBytes is not { Count: > 0 })
         {
             return;
         }
@@ -102,6 +103,7 @@ public sealed class SendNetworkProcessCommand : ProcessSelectionCmdlet
     /// <summary>The <c>-To</c> address for a datagram process, resolved once for all the records piped in.</summary>
     private EndPoint DestinationFor(DatagramProcess datagram)
     {
+        destinations ??= new Dictionary<DatagramProcess, EndPoint>();
         if (!destinations.TryGetValue(datagram, out var destination))
         {
             destination = datagram.ParseAddress(To!);
@@ -111,13 +113,38 @@ public sealed class SendNetworkProcessCommand : ProcessSelectionCmdlet
         return destination;
     }
 
-    private void Send(ProcessObject process, byte[] bytes, bool eof)
+    /// <summary>Emacs waits for a connection in progress, then sends or fails; callbacks run meanwhile.</summary>
+    private void WaitForConnect(ProcessObject process)
     {
         using var delivery = VerboseDelivery();
+        Session.WaitUntil(() => process.Status != ProcessStatus.Connect, null, this);
+    }
+
+    /// <summary>
+    /// Waits for room in the send buffer until everything is written, callbacks running meanwhile (a separate method,
+    /// so the common send that needs no wait allocates none of this).
+    /// </summary>
+    private void WaitUntilWritten(ProcessObject process, Task sent, int length, long sentBefore)
+    {
+        using var delivery = VerboseDelivery();
+        sent.ContinueWith(_ => Session.Table.Activity.Set(), TaskScheduler.Default);
+        var progress = length >= ProgressThreshold ? new TransferProgress(this, $"Sending to {process.Name}", "written", length) : null;
+        Session.WaitUntil(
+            () =>
+            {
+                progress?.Report(process.BytesSent - sentBefore);
+                return sent.IsCompleted;
+            },
+            null,
+            this);
+        progress?.Complete();
+    }
+
+    private void Send(ProcessObject process, byte[] bytes, bool eof)
+    {
         if (process.Status == ProcessStatus.Connect)
         {
-            // Emacs waits for a connection in progress, then sends or fails.
-            Session.WaitUntil(() => process.Status != ProcessStatus.Connect, null, this);
+            WaitForConnect(process);
         }
 
         if (eof && process is DatagramProcess)
@@ -143,17 +170,7 @@ public sealed class SendNetworkProcessCommand : ProcessSelectionCmdlet
                     : throw new NetProcException(NetProcError.InvalidEndpoint, $"-To is for datagram processes; {process.Name} is connected to its peer.", To);
             if (!sent.IsCompleted)
             {
-                sent.ContinueWith(_ => Session.Table.Activity.Set(), TaskScheduler.Default);
-                var progress = bytes.Length >= ProgressThreshold ? new TransferProgress(this, $"Sending to {process.Name}", "written", bytes.Length) : null;
-                Session.WaitUntil(
-                    () =>
-                    {
-                        progress?.Report(process.BytesSent - sentBefore);
-                        return sent.IsCompleted;
-                    },
-                    null,
-                    this);
-                progress?.Complete();
+                WaitUntilWritten(process, sent, bytes.Length, sentBefore);
             }
 
             if (sent.Exception?.InnerException is NetProcException failed)

@@ -39,7 +39,6 @@ internal sealed class SendQueue
     /// </summary>
     public Task Enqueue(ReadOnlyMemory<byte> data, bool eof)
     {
-        var write = new PendingWrite(data, eof);
         lock (gate)
         {
             if (failure is not null)
@@ -47,18 +46,75 @@ internal sealed class SendQueue
                 return Task.FromException(failure);
             }
 
-            queue.Enqueue(write);
-            Interlocked.Add(ref queuedBytes, data.Length);
             if (draining)
             {
-                return write.Done.Task;
+                var queued = new PendingWrite(data, eof);
+                queue.Enqueue(queued);
+                Interlocked.Add(ref queuedBytes, data.Length);
+                return queued.Done.Task;
             }
 
             draining = true;
         }
 
-        _ = DrainAsync();
-        return write.Done.Task;
+        return WriteInline(data, eof);
+    }
+
+    /// <summary>
+    /// Nothing is queued: writes on the caller's thread for as long as the transport takes bytes at once (the common
+    /// case, with no object made and no thread woken); what it cannot take at once is queued and drained as usual.
+    /// </summary>
+    private Task WriteInline(ReadOnlyMemory<byte> data, bool eof)
+    {
+        int done = 0;
+        try
+        {
+            while (done < data.Length)
+            {
+                var some = transport.WriteSomeAsync(data[done..]);
+                if (!some.IsCompletedSuccessfully)
+                {
+                    var rest = new PendingWrite(data, eof) { Written = done };
+                    Interlocked.Add(ref queuedBytes, data.Length - done);
+                    lock (gate)
+                    {
+                        queue.Enqueue(rest);
+                    }
+
+                    _ = DrainAsync(some);
+                    return rest.Done.Task;
+                }
+
+                int n = some.Result;
+                done += n;
+                written(n);
+            }
+
+            if (eof)
+            {
+                transport.ShutdownWrite();
+            }
+        }
+        catch (Exception e)
+        {
+            FailAll(e);
+            broken(e);
+            EndDraining();
+            return Task.FromException(Describe(new PendingWrite(data, eof) { Written = done }, e));
+        }
+
+        EndDraining();
+        return Task.CompletedTask;
+    }
+
+    private void EndDraining()
+    {
+        lock (gate)
+        {
+            draining = false;
+            idle?.TrySetResult();
+            idle = null;
+        }
     }
 
     /// <summary>Completes when nothing waits to be written (or writing failed).</summary>
@@ -94,7 +150,8 @@ internal sealed class SendQueue
         }
     }
 
-    private async Task DrainAsync()
+    /// <summary>Writes the queue's writes in order; <paramref name="inFlight"/> is a write of the head already under way.</summary>
+    private async Task DrainAsync(ValueTask<int>? inFlight = null)
     {
         while (true)
         {
@@ -112,7 +169,8 @@ internal sealed class SendQueue
 
             try
             {
-                await WriteAsync(write).ConfigureAwait(false);
+                await WriteAsync(write, inFlight).ConfigureAwait(false);
+                inFlight = null;
                 lock (gate)
                 {
                     if (queue.TryPeek(out var head) && ReferenceEquals(head, write))
@@ -131,11 +189,12 @@ internal sealed class SendQueue
         }
     }
 
-    private async Task WriteAsync(PendingWrite write)
+    private async Task WriteAsync(PendingWrite write, ValueTask<int>? inFlight)
     {
         while (write.Written < write.Data.Length)
         {
-            int n = await transport.WriteSomeAsync(write.Data[write.Written..]).ConfigureAwait(false);
+            int n = await (inFlight ?? transport.WriteSomeAsync(write.Data[write.Written..])).ConfigureAwait(false);
+            inFlight = null;
             write.Written += n;
             Interlocked.Add(ref queuedBytes, -n);
             written(n);

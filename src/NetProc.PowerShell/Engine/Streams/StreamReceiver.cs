@@ -114,8 +114,9 @@ internal sealed class StreamReceiver
         var last = ReadAvailable(out bool got);
 
         // A reply most often comes within a moment: waiting for it here takes one wake-up, where handing the socket
-        // back to the reader thread takes two (the reader's, then this thread's).
-        if (last == ReadResult.Drained && lingerMicroseconds > 0 && transport.Poll(lingerMicroseconds))
+        // back to the reader thread takes two (the reader's, then this thread's). Not when the reader thread read it
+        // just before this pull began (or another process has something): it waits in the inbox already.
+        if (last == ReadResult.Drained && lingerMicroseconds > 0 && !process.Table.Activity.IsSet && transport.Poll(lingerMicroseconds))
         {
             last = ReadAvailable(out got);
         }
