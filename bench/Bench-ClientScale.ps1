@@ -27,15 +27,6 @@ $null = [NetProcBench.FileLimit]::Ensure([uint64]($count + 512))
 $pwsh = @(Get-PwshCommand)
 $peers = (Join-Path $PSScriptRoot 'BenchServerPeers.cs').Replace("'", "''")
 
-function Get-Memory {
-    [GC]::Collect()
-    [GC]::WaitForPendingFinalizers()
-    [GC]::Collect()
-    $gc = [GC]::GetTotalMemory($true)
-    $me = [System.Diagnostics.Process]::GetCurrentProcess()
-    try { @{ Gc = $gc; Ws = $me.WorkingSet64; Threads = $me.Threads.Count } } finally { $me.Dispose() }
-}
-
 $psi = [System.Diagnostics.ProcessStartInfo]::new($pwsh[0])
 foreach ($a in @($pwsh | Select-Object -Skip 1)) { $psi.ArgumentList.Add($a) }
 foreach ($a in '-NoProfile', '-NonInteractive', '-Command', "Add-Type -Path '$peers'; [NetProcBench.RawScaleServer]::Run([Console]::In, [Console]::Out, 4096, $($count + 200))") {

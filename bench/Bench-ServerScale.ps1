@@ -63,15 +63,6 @@ function Read-ChildLine($Child, [int] $TimeoutSeconds = 120, [switch] $Deliver) 
     $line
 }
 
-function Get-Memory {
-    [GC]::Collect()
-    [GC]::WaitForPendingFinalizers()
-    [GC]::Collect()
-    $gc = [GC]::GetTotalMemory($true)
-    $me = [System.Diagnostics.Process]::GetCurrentProcess()
-    try { @{ Gc = $gc; Ws = $me.WorkingSet64 } } finally { $me.Dispose() }
-}
-
 function Get-ListenOverflows {
     try {
         $lines = Get-Content /proc/net/netstat -ErrorAction Stop

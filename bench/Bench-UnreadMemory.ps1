@@ -24,7 +24,8 @@ $timeLimit = if ($Quick) { 4.0 } else { 10.0 }
 $window = [NetProc.Engine.ProcessObject]::ReceiveWindow
 $slack = 4MB
 
-function Get-Memory {
+# A sample without a collection: the peak while the peer sends is what counts.
+function Get-MemorySample {
     $me = [System.Diagnostics.Process]::GetCurrentProcess()
     try { @{ Gc = [GC]::GetTotalMemory($false); Ws = $me.WorkingSet64 } }
     finally { $me.Dispose() }
@@ -32,17 +33,17 @@ function Get-Memory {
 
 # Samples memory until the sender has stalled (or the time limit); returns before/peak/after and the sender's count.
 function Watch-Stall($Sender) {
-    $before = Get-Memory
+    $before = Get-MemorySample
     $peakGc = $before.Gc
     $peakWs = $before.Ws
     $sw = [System.Diagnostics.Stopwatch]::StartNew()
     while ($Sender.StalledSeconds -lt $stallLimit -and $sw.Elapsed.TotalSeconds -lt $timeLimit) {
         Start-Sleep -Milliseconds 50
-        $m = Get-Memory
+        $m = Get-MemorySample
         if ($m.Gc -gt $peakGc) { $peakGc = $m.Gc }
         if ($m.Ws -gt $peakWs) { $peakWs = $m.Ws }
     }
-    $after = Get-Memory
+    $after = Get-MemorySample
     @{
         Before   = $before
         After    = $after

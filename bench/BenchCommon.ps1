@@ -65,3 +65,13 @@ function Measure-Chunks($Chunks) {
     foreach ($c in $Chunks) { $sum += $c.Length }
     $sum
 }
+
+# Memory after a full collection: managed heap, working set and thread count of this process.
+function Get-Memory {
+    [GC]::Collect()
+    [GC]::WaitForPendingFinalizers()
+    [GC]::Collect()
+    $gc = [GC]::GetTotalMemory($true)
+    $me = [System.Diagnostics.Process]::GetCurrentProcess()
+    try { @{ Gc = $gc; Ws = $me.WorkingSet64; Threads = $me.Threads.Count } } finally { $me.Dispose() }
+}

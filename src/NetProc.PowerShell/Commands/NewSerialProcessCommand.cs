@@ -1,6 +1,4 @@
-using System.Collections;
 using System.Management.Automation;
-using System.Text;
 using NetProc.Engine;
 using NetProc.Engine.Serial;
 using NetProc.Session;
@@ -13,7 +11,7 @@ namespace NetProc.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.New, "SerialProcess")]
 [OutputType(typeof(SerialProcess))]
-public sealed class NewSerialProcessCommand : CreateProcessCmdlet
+public sealed class NewSerialProcessCommand : NewProcessCmdlet
 {
     /// <summary>
     /// The serial device: <c>/dev/ttyUSB0</c>, <c>/dev/ttyACM0</c>, <c>/dev/ttyS0</c>, a link such as a pty made by
@@ -61,50 +59,6 @@ public sealed class NewSerialProcessCommand : CreateProcessCmdlet
     [Parameter]
     public SwitchParameter NoConfigure { get; set; }
 
-    /// <summary>
-    /// Creates the process suspended (Emacs <c>:stop t</c>): nothing is read until Resume-NetworkProcess, so callbacks
-    /// can be set before anything arrives.
-    /// </summary>
-    [Parameter]
-    [Alias("Suspended")]
-    public SwitchParameter Stopped { get; set; }
-
-    /// <summary>Clears the process's QueryOnExit flag (Emacs <c>:noquery t</c>): the warning at the session's end leaves it out.</summary>
-    [Parameter]
-    public SwitchParameter NoQuery { get; set; }
-
-    /// <summary>The name of the buffer that keeps the output (Emacs <c>:buffer</c>); omitted, the process keeps it itself.</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? Buffer { get; set; }
-
-    /// <summary>
-    /// Called with every chunk read from the line instead of keeping it in the buffer (Emacs <c>:filter</c>):
-    /// <c>param($Process, $Data)</c>, on the PowerShell thread while the session waits.
-    /// </summary>
-    [Parameter]
-    public ScriptBlock? Filter { get; set; }
-
-    /// <summary>
-    /// Called when the process's status changes (Emacs <c>:sentinel</c>): <c>param($Process, $Message)</c>, with
-    /// <c>"finished\n"</c> when it is removed and <c>"exited abnormally with code 256\n"</c> when the device goes away.
-    /// </summary>
-    [Parameter]
-    public ScriptBlock? Sentinel { get; set; }
-
-    /// <summary>Your own data kept with the process, in its Plist property (Emacs <c>:plist</c>); the hashtable is copied.</summary>
-    [Parameter]
-    public Hashtable? Plist { get; set; }
-
-    /// <summary>
-    /// How text is encoded and decoded (Emacs <c>:coding</c>): utf8 (the default), ascii, latin1, a code page, an
-    /// Encoding object, or Byte for binary data (output then comes as byte[]).
-    /// </summary>
-    [Parameter]
-    [EncodingArgument]
-    [ArgumentCompleter(typeof(EncodingCompleter))]
-    public Encoding? Encoding { get; set; }
-
     protected override void ProcessRecord()
     {
         SerialSettings? settings = null;
@@ -133,6 +87,6 @@ public sealed class NewSerialProcessCommand : CreateProcessCmdlet
             }
         }
 
-        OpenSerial(Name ?? Port, Port, settings, Stopped, p => Configure(p, Buffer, Filter, Sentinel, Plist, Encoding, NoQuery));
+        OpenSerial(Name ?? Port, Port, settings, Stopped, ConfigureShared);
     }
 }
