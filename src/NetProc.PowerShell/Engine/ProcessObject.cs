@@ -250,7 +250,7 @@ public abstract class ProcessObject
     /// <summary>Closes the transport's sockets or device, with a reset if <paramref name="abort"/> and it has a connection; called once.</summary>
     private protected abstract void ReleaseTransport(bool abort);
 
-    /// <summary>Called from socket threads: hands an item to the pipeline thread; nothing is handed out once closed.</summary>
+    /// <summary>Called from transport threads: hands an item to the pipeline thread; nothing is handed out once closed.</summary>
     internal void Post(object item)
     {
         if (Inbox.Add(item))
@@ -258,14 +258,14 @@ public abstract class ProcessObject
             Table.MarkReady(this);
         }
 
-        // A socket thread may post while the pipeline thread closes the process: whichever comes second clears.
+        // A transport thread may post while the pipeline thread closes the process: whichever comes second clears.
         if (TransportClosed)
         {
             Inbox.Clear();
         }
     }
 
-    /// <summary>Called from socket threads with bytes just read.</summary>
+    /// <summary>Called from transport threads with bytes just read.</summary>
     internal void PostData(byte[] data, int count, EndPoint? from, bool pooled = false)
     {
         Interlocked.Add(ref bytesReceived, count);
@@ -340,7 +340,7 @@ public abstract class ProcessObject
 
     /// <summary>
     /// Called on the pipeline thread while it waits for this process's output: reads what waits in the kernel there and
-    /// then, rather than waking a socket thread to read it; with nothing there, waits up to
+    /// then, rather than waking a reader thread to read it; with nothing there, waits up to
     /// <paramref name="lingerMicroseconds"/> for it. True when it read something (or found the close).
     /// </summary>
     internal virtual bool TryPull(int lingerMicroseconds) => false;

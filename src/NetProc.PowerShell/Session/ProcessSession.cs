@@ -8,7 +8,7 @@ namespace NetProc.Session;
 
 /// <summary>
 /// One runspace's processes and the only place that turns engine events into ScriptBlock calls.
-/// Socket threads reach it through <see cref="ProcessTable.Ready"/>, which only raises a PowerShell engine event;
+/// Transport threads reach it through <see cref="ProcessTable.Ready"/>, which only raises a PowerShell engine event;
 /// the event's action, the waiting cmdlets and removal then deliver on the pipeline thread.
 /// </summary>
 internal sealed class ProcessSession
@@ -336,7 +336,7 @@ internal sealed class ProcessSession
     }
 
     /// <summary>
-    /// On a socket thread: a process has something to deliver. Only callbacks need the engine event; a waiting cmdlet
+    /// On a transport thread: a process has something to deliver. Only callbacks need the engine event; a waiting cmdlet
     /// delivers by itself, and output for the buffer waits for the next read, wait or listing.
     /// </summary>
     private void OnReady(ProcessObject process)

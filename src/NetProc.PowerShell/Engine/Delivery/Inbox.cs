@@ -1,8 +1,8 @@
 namespace NetProc.Engine;
 
 /// <summary>
-/// What socket threads hand to the pipeline thread: chunks and status changes of one process in arrival order.
-/// Socket threads only add; the pipeline thread only takes. A held inbox (suspended process) gives nothing.
+/// What transport threads hand to the pipeline thread: chunks and status changes of one process in arrival order.
+/// Transport threads only add; the pipeline thread only takes. A held inbox (suspended process) gives nothing.
 /// </summary>
 internal sealed class Inbox
 {

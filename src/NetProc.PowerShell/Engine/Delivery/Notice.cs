@@ -1,7 +1,7 @@
 namespace NetProc.Engine;
 
 /// <summary>
-/// Trouble a socket thread must tell the user of that changes no status (a datagram dropped as too long): the bridge
+/// Trouble a transport thread must tell the user of that changes no status (a datagram dropped as too long): the bridge
 /// warns with its message and keeps it as <c>LastError</c>. It is posted again only once taken, so a flood of the
 /// same trouble holds one inbox item, not one per occurrence.
 /// </summary>

@@ -1,6 +1,6 @@
 namespace NetProc.Engine;
 
-/// <summary>A status change found by a socket thread, applied in arrival order on the pipeline thread.</summary>
+/// <summary>A status change found by a transport thread, applied in arrival order on the pipeline thread.</summary>
 internal sealed class StatusChange
 {
     public StatusChange(ProcessStatus status, object exitStatus, string message, Exception? error = null)
