@@ -109,7 +109,7 @@ public sealed class ReceiveNetworkProcessCommand : ProcessSelectionCmdlet
             }
             else
             {
-                Session.DeliverPending(WriteWarning, processes);
+                Session.DeliverPending(WriteWarning);
             }
 
             foreach (var process in processes)

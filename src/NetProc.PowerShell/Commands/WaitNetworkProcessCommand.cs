@@ -62,13 +62,39 @@ public sealed class WaitNetworkProcessCommand : ProcessSelectionCmdlet
         {
             WriteVerbose($"Waiting {limit} for output from {Names(selected)}, running callbacks meanwhile.");
         }
-        bool Produced() => selected.Any(p => p.HasNewOutput);
-        Session.WaitUntil(() => Produced() || selected.All(p => !p.IsLive), Timeout, this, selected);
-        WriteObject(Produced());
+        Session.WaitUntil(() => AnyNewOutput(selected) || NoneLive(selected), Timeout, this, selected);
+        WriteObject(AnyNewOutput(selected));
         foreach (var process in selected)
         {
             process.MarkOutputSeen();
         }
+    }
+
+    // Loops rather than LINQ: this cmdlet runs in tight script loops, once per message.
+    private static bool AnyNewOutput(IReadOnlyList<ProcessObject> processes)
+    {
+        foreach (var process in processes)
+        {
+            if (process.HasNewOutput)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool NoneLive(IReadOnlyList<ProcessObject> processes)
+    {
+        foreach (var process in processes)
+        {
+            if (process.IsLive)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private static string Names(IReadOnlyList<ProcessObject> processes) =>

@@ -115,20 +115,6 @@ internal sealed class ProcessSession
         return warnings;
     }
 
-    /// <summary>
-    /// Reads what waits in the kernel for the one process the caller reads, if it is one (see
-    /// <see cref="ProcessObject.TryPull"/>), then delivers.
-    /// </summary>
-    public void DeliverPending(Action<string> warn, IReadOnlyList<ProcessObject> reading)
-    {
-        if (reading.Count == 1)
-        {
-            reading[0].TryPull(0);
-        }
-
-        DeliverPending(warn);
-    }
-
     /// <summary>Runs every pending filter and sentinel call, and moves unfiltered output into buffers.</summary>
     public void DeliverPending(Action<string> warn)
     {
@@ -209,15 +195,16 @@ internal sealed class ProcessSession
             }
 
             var remaining = deadline - DateTime.UtcNow;
+            if (remaining <= TimeSpan.Zero)
+            {
+                // Out of time (a -Timeout 0 look included): what the reader thread has not yet read comes next time.
+                return false;
+            }
+
             bool linger = remaining > TimeSpan.FromMilliseconds(1) && !Table.Activity.IsSet;
             if (pull is not null && pull.TryPull(linger ? PullLingerMicroseconds : 0))
             {
                 continue;
-            }
-
-            if (remaining <= TimeSpan.Zero)
-            {
-                return false;
             }
 
             var slice = Timeouts.NextSlice(deadline);
