@@ -2,9 +2,11 @@
 # Examples run as written in tests/Pester/Help.Tests.ps1, on loopback: keep them self-contained. An example's
 # Output (not shown by Get-Help) lists what it writes, output and host lines, as -like patterns; the test checks it.
 @{
-    Synopsis    = 'Opens a TCP connection, with arguments in the order of Emacs open-network-stream.'
+    Synopsis    = 'Opens a TCP connection, plain or TLS, with arguments in the order of Emacs open-network-stream.'
     Description = @'
-Open-NetworkStream NAME BUFFER HOST SERVICE connects a plain TCP stream client, as Emacs's open-network-stream does, and returns it as a process object listed in the session. It is New-NetworkProcess for the common case, with Emacs's positional arguments: pass $null as BUFFER to keep the output with the process. A failed connect is an error (ConnectionRefused, HostNotFound, ConnectTimeout, ...) and leaves nothing behind.
+Open-NetworkStream NAME BUFFER HOST SERVICE connects a TCP stream client, plain or (-Type Tls) TLS, as Emacs's open-network-stream does, and returns it as a process object listed in the session. It is New-NetworkProcess for the common case, with Emacs's positional arguments: pass $null as BUFFER to keep the output with the process. A failed connect is an error (ConnectionRefused, HostNotFound, ConnectTimeout, ...) and leaves nothing behind.
+
+With -Type Tls the connect includes the TLS handshake, with the same checks and options as New-NetworkProcess -Tls: -CertificateAuthority, -ServerCertificateThumbprint, -TlsServerName, -Certificate, -SslProtocol, -ApplicationProtocol, -SkipCertificateCheck.
 
 For servers, datagrams, unix sockets, filters or sentinels at creation, use New-NetworkProcess, or set callbacks afterwards with Set-NetworkProcess.
 '@
@@ -47,6 +49,29 @@ Remove-NetworkProcess clock, daytime*
 $daytime plays a daytime server (RFC 867) that writes the time to every client. The client's output goes to the buffer "clocks", decoded as ASCII; a connect that takes longer than 5 seconds would fail with ConnectTimeout and leave nothing behind.
 '@
             Output  = @('????-??-??T??:??:??*')
+        }
+        @{
+            Title   = 'A TLS stream to a server whose certificate a private CA issued'
+            Code    = @'
+$key = [System.Security.Cryptography.RSA]::Create(2048)
+$request = [System.Security.Cryptography.X509Certificates.CertificateRequest]::new('CN=localhost', $key, 'SHA256', [System.Security.Cryptography.RSASignaturePadding]::Pkcs1)
+$names = [System.Security.Cryptography.X509Certificates.SubjectAlternativeNameBuilder]::new()
+$names.AddDnsName('localhost')
+$request.CertificateExtensions.Add($names.Build())
+$cert = $request.CreateSelfSigned([datetimeoffset]::Now.AddMinutes(-5), [datetimeoffset]::Now.AddDays(1))
+$imaps = New-NetworkProcess -Name imaps -Server -Service 0 -Certificate $cert -Sentinel {
+    param($Process, $Message)
+    if ($Message -like 'open from*') { Send-NetworkProcess $Process "* OK IMAP4rev1 ready`r`n" }
+}
+$mail = Open-NetworkStream mail $null 127.0.0.1 $imaps.Service -Type Tls -TlsServerName localhost -CertificateAuthority $cert -Timeout 5
+Receive-NetworkProcess $mail -Wait -Line -Timeout 5
+$mail.Tls.RemoteCertificate.Subject
+Remove-NetworkProcess mail, imaps*
+'@
+            Remarks = @'
+$imaps plays an IMAP server on its TLS port, with a certificate for "localhost" made on the spot; the client trusts it as its own CA (-CertificateAuthority takes certificates or PEM/DER files, as curl's --cacert) and checks it against the name localhost while connecting to 127.0.0.1. It prints the greeting, then "CN=localhost".
+'@
+            Output  = @('`* OK IMAP4rev1 ready', 'CN=localhost')
         }
     )
     Links       = @('about_NetProc', 'Emacs: open-network-stream', 'New-NetworkProcess', 'Receive-NetworkProcess')

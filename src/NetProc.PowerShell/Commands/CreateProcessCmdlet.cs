@@ -21,7 +21,7 @@ public abstract class CreateProcessCmdlet : NetProcCmdlet
     /// <summary>
     /// Connects a stream client (or, with <paramref name="noWait"/>, starts connecting) and lists it; a failure, a
     /// connect that takes longer than <paramref name="timeout"/> seconds included, is an error record and leaves the
-    /// table as it was.
+    /// table as it was. With <paramref name="tls"/>, the TLS handshake is part of the connect.
     /// </summary>
     private protected void Connect(
         string name,
@@ -32,19 +32,20 @@ public abstract class CreateProcessCmdlet : NetProcCmdlet
         bool noWait,
         double? timeout,
         bool stopped,
-        Action<ProcessObject> configure)
+        Action<ProcessObject> configure,
+        TlsSettings? tls = null)
     {
         StreamProcess process;
         try
         {
-            process = StreamProcess.CreateClient(Session.Table, host, service, family, socketType, timeout);
+            process = StreamProcess.CreateClient(Session.Table, host, service, family, socketType, timeout, tls);
             configure(process);
             if (!noWait)
             {
                 WriteVerbose(timeout is double limit ? $"Connecting to {process.HostAndService}, for at most {limit} s." : $"Connecting to {process.HostAndService}.");
                 var steps = new ConcurrentQueue<string>();
                 WaitForConnect(process.ConnectAsync(stopping.Token, steps.Enqueue), steps);
-                WriteVerbose($"Connected from {process.LocalEndPoint} to {process.RemoteEndPoint}.");
+                WriteVerbose($"Connected from {process.LocalEndPoint} to {process.RemoteEndPoint}{(process.Tls is null ? string.Empty : " with TLS")}.");
             }
             else
             {
@@ -60,7 +61,10 @@ public abstract class CreateProcessCmdlet : NetProcCmdlet
         List(process, name, stopped);
     }
 
-    /// <summary>Binds and listens; a failure (address in use, say) is an error record and leaves nothing behind.</summary>
+    /// <summary>
+    /// Binds and listens (with <paramref name="tls"/>, a TLS server); a failure (address in use, say) is an error record
+    /// and leaves nothing behind.
+    /// </summary>
     private protected void Listen(
         string name,
         string? host,
@@ -69,8 +73,9 @@ public abstract class CreateProcessCmdlet : NetProcCmdlet
         ProcessSocketType socketType,
         int backlog,
         bool stopped,
-        Action<ProcessObject> configure) =>
-        Open(() => ServerProcess.Listen(Session.Table, host, service, family, backlog, socketType), name, stopped, configure);
+        Action<ProcessObject> configure,
+        TlsSettings? tls = null) =>
+        Open(() => ServerProcess.Listen(Session.Table, host, service, family, backlog, socketType, tls), name, stopped, configure);
 
     /// <summary>Opens a datagram socket, client or server: open at once, no handshake.</summary>
     private protected void OpenDatagram(
@@ -126,7 +131,7 @@ public abstract class CreateProcessCmdlet : NetProcCmdlet
         configure(process);
         WriteVerbose(process switch
         {
-            ServerProcess server => $"Listening on {server.LocalEndPoint} (backlog {server.Backlog}).",
+            ServerProcess server => $"Listening on {server.LocalEndPoint} (backlog {server.Backlog}){(server.Security == ProcessSecurity.Tls ? ", TLS" : string.Empty)}.",
             DatagramProcess { Kind: ProcessKind.Server } datagram => $"Datagram socket bound at {datagram.LocalEndPoint}.",
             DatagramProcess datagram => $"Datagram socket bound at {datagram.LocalEndPoint}, sending to {datagram.DatagramAddress}.",
             _ => $"Opened {process.Contact}.",

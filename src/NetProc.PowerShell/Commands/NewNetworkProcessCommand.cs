@@ -9,7 +9,7 @@ namespace NetProc.Commands;
 /// <summary>Emacs <c>make-network-process</c>: a TCP or unix-socket client, or with <c>-Server</c> a listener.</summary>
 [Cmdlet(VerbsCommon.New, "NetworkProcess")]
 [OutputType(typeof(StreamProcess), typeof(ServerProcess))]
-public sealed class NewNetworkProcessCommand : CreateProcessCmdlet
+public sealed class NewNetworkProcessCommand : TlsParametersCmdlet
 {
 
     /// <summary>
@@ -48,6 +48,22 @@ public sealed class NewNetworkProcessCommand : CreateProcessCmdlet
     [Parameter]
     public SwitchParameter Server { get; set; }
 
+    /// <summary>
+    /// A TLS client: the connect includes the TLS handshake, which checks the server's certificate against the system's
+    /// trust store and the host's name (see -CertificateAuthority, -ServerCertificateThumbprint, -TlsServerName); a
+    /// failure names its reason (TlsNameMismatch, TlsUntrustedCertificate, TlsCertificateExpired...). With -Server,
+    /// optional: -Certificate alone makes a TLS server.
+    /// </summary>
+    [Parameter]
+    public SwitchParameter Tls { get; set; }
+
+    /// <summary>
+    /// A TLS server asks every client for a certificate and accepts only clients whose certificate it trusts (the
+    /// system's store, or -CertificateAuthority); other clients fail their handshake, which the server's log hears.
+    /// </summary>
+    [Parameter]
+    public SwitchParameter RequireClientCertificate { get; set; }
+
     /// <summary>How many clients may wait in the kernel while the server does not accept (default 5).</summary>
     [Parameter]
     [ValidateRange(1, int.MaxValue)]
@@ -77,6 +93,8 @@ public sealed class NewNetworkProcessCommand : CreateProcessCmdlet
     /// Seconds a client's connect may take, name lookup included (fractions allowed). Then it fails with ConnectTimeout
     /// and leaves nothing behind; with -NoWait the process turns Failed, its sentinel hearing "failed with code 110\n".
     /// Omitted: no limit but the system's (about two minutes for TCP; a unix client waits for room in its server's backlog).
+    /// With -Tls the handshake shares that time (then TlsHandshakeTimeout). For a TLS server: the seconds each client's
+    /// handshake may take (default 10).
     /// </summary>
     [Parameter]
     [Alias("TimeoutSec")]
@@ -163,6 +181,12 @@ public sealed class NewNetworkProcessCommand : CreateProcessCmdlet
 
         if (SocketType == ProcessSocketType.Datagram)
         {
+            if (Tls || AnyTlsParameter || RequireClientCertificate)
+            {
+                ThrowTerminating(new NetProcException(
+                    NetProcError.IncompatibleParameters, "TLS is for stream sockets: a datagram socket cannot carry it (DTLS is not supported).", Name));
+            }
+
             // A datagram socket is open at once, so -NoWait has nothing to wait for; a datagram server accepts nobody.
             if (Log is not null || MyInvocation.BoundParameters.ContainsKey(nameof(Backlog)))
             {
@@ -180,7 +204,8 @@ public sealed class NewNetworkProcessCommand : CreateProcessCmdlet
         }
         else if (Server)
         {
-            if (NoWait || Timeout is not null)
+            bool tlsServer = Certificate is not null;
+            if (NoWait || (Timeout is not null && !tlsServer))
             {
                 ThrowTerminating(new NetProcException(
                     NetProcError.IncompatibleParameters,
@@ -188,11 +213,33 @@ public sealed class NewNetworkProcessCommand : CreateProcessCmdlet
                     Name));
             }
 
-            Listen(Name, HostName, Service, Family, SocketType, Backlog, Stopped, ConfigureNew);
+            if (!tlsServer && (Tls || AnyTlsParameter || RequireClientCertificate))
+            {
+                ThrowTerminating(new NetProcException(
+                    NetProcError.IncompatibleParameters, "A TLS server needs -Certificate: its certificate, with its private key.", Name));
+            }
+
+            if (TryMakeTls(() => tlsServer ? ServerTlsSettings(RequireClientCertificate, Timeout) : null, out var serverTls))
+            {
+                Listen(Name, HostName, Service, Family, SocketType, Backlog, Stopped, ConfigureNew, serverTls);
+            }
         }
         else
         {
-            Connect(Name, HostName, Service, Family, SocketType, NoWait, Timeout, Stopped, ConfigureNew);
+            if (RequireClientCertificate || (!Tls && AnyTlsParameter))
+            {
+                ThrowTerminating(new NetProcException(
+                    NetProcError.IncompatibleParameters,
+                    RequireClientCertificate
+                        ? "-RequireClientCertificate is for TLS servers (-Server -Certificate); a TLS client shows its own with -Certificate."
+                        : "TLS parameters need -Tls (a TLS client) or -Server -Certificate (a TLS server).",
+                    Name));
+            }
+
+            if (TryMakeTls(() => Tls ? ClientTlsSettings() : null, out var clientTls))
+            {
+                Connect(Name, HostName, Service, Family, SocketType, NoWait, Timeout, Stopped, ConfigureNew, clientTls);
+            }
         }
     }
 }

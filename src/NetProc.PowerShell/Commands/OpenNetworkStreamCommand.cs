@@ -5,10 +5,10 @@ using NetProc.Session;
 
 namespace NetProc.Commands;
 
-/// <summary>Emacs <c>open-network-stream</c>: a plain TCP stream, arguments in Emacs's order.</summary>
+/// <summary>Emacs <c>open-network-stream</c>: a TCP stream, plain or TLS, arguments in Emacs's order.</summary>
 [Cmdlet(VerbsCommon.Open, "NetworkStream")]
 [OutputType(typeof(StreamProcess))]
-public sealed class OpenNetworkStreamCommand : CreateProcessCmdlet
+public sealed class OpenNetworkStreamCommand : TlsParametersCmdlet
 {
 
     /// <summary>
@@ -38,6 +38,14 @@ public sealed class OpenNetworkStreamCommand : CreateProcessCmdlet
     public object? Service { get; set; }
 
     /// <summary>
+    /// Plain (the default) or Tls (Emacs <c>:type</c> <c>plain</c> or <c>tls</c>): with Tls the connect includes the TLS
+    /// handshake, which checks the server's certificate (see -CertificateAuthority, -ServerCertificateThumbprint,
+    /// -TlsServerName, -SkipCertificateCheck).
+    /// </summary>
+    [Parameter]
+    public NetworkStreamType Type { get; set; } = NetworkStreamType.Plain;
+
+    /// <summary>
     /// Returns at once, status Connect, while the connect goes on in the background (Emacs <c>:nowait t</c>); a
     /// sentinel set later with Set-NetworkProcess hears <c>"open\n"</c> or <c>"failed with code N\n"</c>. A send
     /// waits for the connect to end.
@@ -63,15 +71,27 @@ public sealed class OpenNetworkStreamCommand : CreateProcessCmdlet
     [ArgumentCompleter(typeof(EncodingCompleter))]
     public Encoding? Encoding { get; set; }
 
-    protected override void ProcessRecord() =>
-        Connect(
-            Name,
-            HostName,
-            Service,
-            family: null,
-            ProcessSocketType.Stream,
-            NoWait,
-            Timeout,
-            stopped: false,
-            p => Configure(p, string.IsNullOrEmpty(Buffer) ? null : Buffer, null, null, null, Encoding, noQuery: false));
+    protected override void ProcessRecord()
+    {
+        bool tls = Type == NetworkStreamType.Tls;
+        if (!tls && AnyTlsParameter)
+        {
+            ThrowTerminating(new NetProcException(NetProcError.IncompatibleParameters, "TLS parameters need -Type Tls.", Name));
+        }
+
+        if (TryMakeTls(() => tls ? ClientTlsSettings() : null, out var settings))
+        {
+            Connect(
+                Name,
+                HostName,
+                Service,
+                family: null,
+                ProcessSocketType.Stream,
+                NoWait,
+                Timeout,
+                stopped: false,
+                p => Configure(p, string.IsNullOrEmpty(Buffer) ? null : Buffer, null, null, null, Encoding, noQuery: false),
+                settings);
+        }
+    }
 }

@@ -10,6 +10,7 @@ public sealed class StreamProcess : NetworkProcess
 {
     private readonly ProcessFamily? requestedFamily;
     private double? connectTimeout;
+    private TlsSettings? tlsSettings;
     private StreamChannel? channel;
 
     private StreamProcess(
@@ -22,7 +23,8 @@ public sealed class StreamProcess : NetworkProcess
     /// <summary>
     /// A client not yet connected (a byte stream, or with <see cref="ProcessSocketType.SeqPacket"/> a unix socket that
     /// keeps message boundaries); bad ports and service names fail here, before anything exists. Its connect, name
-    /// lookup included, gives up after <paramref name="connectTimeout"/> seconds (null: no limit but the system's).
+    /// lookup included, gives up after <paramref name="connectTimeout"/> seconds (null: no limit but the system's); with
+    /// <paramref name="tls"/>, the TLS handshake that follows it shares that time.
     /// </summary>
     internal static StreamProcess CreateClient(
         ProcessTable table,
@@ -30,25 +32,31 @@ public sealed class StreamProcess : NetworkProcess
         object? service,
         ProcessFamily? family,
         ProcessSocketType socketType = ProcessSocketType.Stream,
-        double? connectTimeout = null)
+        double? connectTimeout = null,
+        TlsSettings? tls = null)
     {
         Endpoints.Validate(host, service, family, socketType, server: false);
         return new StreamProcess(table, ProcessKind.Client, socketType, family == ProcessFamily.Local ? null : host, service, family)
         {
             connectTimeout = connectTimeout,
+            tlsSettings = tls,
+            Security = tls is null ? ProcessSecurity.Plain : ProcessSecurity.Tls,
             Status = ProcessStatus.Connect,
         };
     }
 
-    /// <summary>A connection a server accepted; the server names it and lists it.</summary>
+    /// <summary>A connection a server accepted (over its TLS session, for a TLS server); the server names it and lists it.</summary>
     internal static StreamProcess ForAccepted(
-        ProcessTable table, Socket accepted, ProcessSocketType socketType, string? host, object? service, ProcessFamily family)
+        ProcessTable table, IStreamTransport accepted, ProcessSocketType socketType, string? host, object? service, ProcessFamily family)
     {
         var connection = new StreamProcess(table, ProcessKind.Connection, socketType, host, service, family);
-        connection.Attach(new SocketTransport(accepted));
+        connection.Attach(accepted);
         connection.Status = ProcessStatus.Open;
         return connection;
     }
+
+    /// <summary>What the TLS handshake settled (version, cipher suite, ALPN, the peer's certificate); null for a plain stream or before it.</summary>
+    public TlsInfo? Tls { get; private set; }
 
     /// <summary>
     /// Connects before the caller goes on (a blocking <c>New-NetworkProcess</c>), and the process is open.
@@ -100,14 +108,31 @@ public sealed class StreamProcess : NetworkProcess
         channel?.Close(abort);
     }
 
-    /// <summary>Connects and takes the connected socket as the transport; the endpoints and family become the real ones.</summary>
+    /// <summary>
+    /// Connects (and negotiates TLS, within the same timeout) and takes the connected socket, or its TLS session, as the
+    /// transport; the endpoints and family become the real ones.
+    /// </summary>
     private async Task AttachConnectedAsync(CancellationToken cancel, Action<string>? trace)
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancel, Closing);
+        var deadline = Timeouts.DeadlineAfter(connectTimeout);
         var socket = await SocketConnector.ConnectAsync(Host, Service, requestedFamily, SocketType, HostAndService, connectTimeout, linked.Token, trace)
             .ConfigureAwait(false);
         Family = Endpoints.FamilyOf(socket.RemoteEndPoint!);
-        var connected = new SocketTransport(socket);
+        IStreamTransport connected;
+        if (tlsSettings is { } tls)
+        {
+            string serverName = tls.ServerName ?? Host ?? Endpoints.DefaultHost(Family);
+            trace?.Invoke($"TLS handshake with {HostAndService} as '{serverName}'...");
+            var session = await TlsNegotiator.ClientAsync(socket, tls, serverName, HostAndService, deadline, connectTimeout, linked.Token).ConfigureAwait(false);
+            trace?.Invoke($"TLS: {session.Info}.");
+            connected = session;
+        }
+        else
+        {
+            connected = new SocketTransport(socket);
+        }
+
         Attach(connected);
 
         // Removed while connecting: the close found no transport to close, so close it here (the barrier orders the
@@ -135,9 +160,10 @@ public sealed class StreamProcess : NetworkProcess
         }
         catch (NetProcException e)
         {
+            // A failure with no errno (a TLS handshake's) says its ErrorId: "failed with code TlsNameMismatch".
             object code = e.Error == NetProcError.HostNotFound
                 ? $"Name lookup of {e.Target} failed"
-                : e.InnerException is SocketException s ? s.NativeErrorCode : -1;
+                : e.InnerException is SocketException s ? s.NativeErrorCode : e.Error.ToString();
             Post(new StatusChange(ProcessStatus.Failed, code, $"failed with code {code}\n", e));
         }
         catch (Exception e)
@@ -150,6 +176,8 @@ public sealed class StreamProcess : NetworkProcess
     private void Attach(IStreamTransport connected)
     {
         channel = new StreamChannel(this, connected, ownReaderThread: Kind == ProcessKind.Client, "connection broken by remote peer\n");
+        Tls = (connected as TlsTransport)?.Info;
+        Security = Tls is null ? ProcessSecurity.Plain : ProcessSecurity.Tls;
         LocalEndPoint = connected.LocalEndPoint;
         RemoteEndPoint = connected.RemoteEndPoint;
     }

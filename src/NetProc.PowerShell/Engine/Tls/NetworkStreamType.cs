@@ -1,0 +1,11 @@
+namespace NetProc.Engine;
+
+/// <summary>How <c>Open-NetworkStream</c> secures its connection (Emacs <c>open-network-stream</c>'s <c>:type</c>).</summary>
+public enum NetworkStreamType
+{
+    /// <summary>In the clear.</summary>
+    Plain,
+
+    /// <summary>TLS from the first byte (Emacs <c>tls</c>).</summary>
+    Tls,
+}
