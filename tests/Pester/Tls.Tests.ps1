@@ -285,3 +285,67 @@ Describe 'TLS servers' {
         $null = $without
     }
 }
+
+Describe 'Protect-NetworkProcess: TLS in place after STARTTLS' {
+    AfterEach {
+        Clear-NetworkProcesses
+        Clear-TestSockets
+        foreach ($peer in $script:peers) { $peer.Dispose() }
+        $script:peers.Clear()
+    }
+
+    It 'upgrades a plain client with a filter and a sentinel: same name and callbacks, lines before and after in order' {
+        $peer = [NetProcSmtpPeer]::new($certs.Server, $true, "250 private hello`r`n")
+        $script:peers.Add($peer)
+        $lines = [System.Collections.Generic.List[string]]::new()
+        $messages = [System.Collections.Generic.List[string]]::new()
+        $p = New-NetworkProcess mail -Host 127.0.0.1 -Service $peer.Port -Timeout 5 -Filter { param($Process, $Data) $lines.Add($Data) } -Sentinel { param($Process, $Message) $messages.Add($Message) }
+        Wait-TestCondition { ($lines -join '') -match 'ready' } | Should -BeTrue
+        Send-NetworkProcess $p "STARTTLS`r`n"
+        Wait-TestCondition { ($lines -join '') -match 'Ready to start TLS' } | Should -BeTrue
+        Protect-NetworkProcess mail -CertificateAuthority $certs.Ca -TlsServerName localhost -Timeout 5 -PassThru | Should -Be $p
+        $p.Security | Should -Be Tls
+        $p.Name | Should -Be mail
+        Send-NetworkProcess $p "EHLO me`r`n"
+        Wait-TestCondition { ($lines -join '') -match '250 HELP' } | Should -BeTrue
+        ($lines -join '') -split "`r`n" -ne '' | Should -Be @(
+            '220 mail.test ESMTP ready', '220 2.0.0 Ready to start TLS', '250 private hello', '250-mail.test greets you', '250-SIZE 1000000', '250 HELP')
+        @($peer.Heard) | Should -Be @('STARTTLS', '[tls] EHLO me')
+        $messages | Should -BeNullOrEmpty
+        (Get-NetworkProcess mail).Tls.RemoteCertificate.Thumbprint | Should -Be $certs.Server.Thumbprint
+    }
+
+    It 'keeps unread plain input ahead of what came through TLS' {
+        $peer = [NetProcSmtpPeer]::new($certs.Server, $true, "250 private hello`r`n")
+        $script:peers.Add($peer)
+        $p = New-NetworkProcess mail -Host 127.0.0.1 -Service $peer.Port -Timeout 5
+        Wait-TestCondition { $p.BufferedBytes -gt 0 } | Should -BeTrue
+        Send-NetworkProcess $p "STARTTLS`r`n"
+        Wait-TestCondition { $p.BufferedBytes -ge "220 mail.test ESMTP ready`r`n220 2.0.0 Ready to start TLS`r`n".Length } | Should -BeTrue
+        Protect-NetworkProcess -InputObject $p -CertificateAuthority $certs.Ca -TlsServerName localhost -Timeout 5
+        Receive-TestLines -Process $p -Count 3 | Should -Be @('220 mail.test ESMTP ready', '220 2.0.0 Ready to start TLS', '250 private hello')
+    }
+
+    It 'closes the connection when the upgrade fails: an error naming the reason, Failed, the sentinel saying why' {
+        $peer = [NetProcSmtpPeer]::new($certs.Server, $true, $null)
+        $script:peers.Add($peer)
+        $messages = [System.Collections.Generic.List[string]]::new()
+        $p = New-NetworkProcess mail -Host 127.0.0.1 -Service $peer.Port -Timeout 5 -Sentinel { param($Process, $Message) $messages.Add($Message) }
+        Wait-TestCondition { $p.BufferedBytes -gt 0 } | Should -BeTrue
+        Send-NetworkProcess $p "STARTTLS`r`n"
+        Wait-TestCondition { $p.BufferedBytes -gt 30 } | Should -BeTrue
+        { Protect-NetworkProcess mail -Timeout 5 -ErrorAction Stop } | Should -Throw -ErrorId 'TlsUntrustedCertificate*'
+        Wait-TestCondition { $messages.Count -ge 1 } | Should -BeTrue
+        $messages | Should -Be @("failed with code TlsUntrustedCertificate`n")
+        $p.Status | Should -Be Failed
+        { Protect-NetworkProcess mail -ErrorAction Stop } | Should -Throw -ErrorId 'ProcessNotRunning*'
+    }
+
+    It 'refuses a process that speaks TLS already, or is not a stream client' {
+        $tlsPeer = Start-TlsPeer
+        $null = New-NetworkProcess secure -Tls -Host 127.0.0.1 -Service $tlsPeer.Port -CertificateAuthority $certs.Ca -Timeout 5
+        { Protect-NetworkProcess secure -ErrorAction Stop } | Should -Throw -ErrorId 'ProcessNotRunning*'
+        $null = New-NetworkProcess dgram -SocketType Datagram -Server -Service 0
+        { Protect-NetworkProcess dgram -ErrorAction Stop } | Should -Throw -ErrorId 'ProcessNotRunning*'
+    }
+}

@@ -211,3 +211,135 @@ public sealed class NetProcPlainGreeter : IDisposable
         }
     }
 }
+
+/// <summary>
+/// A scripted SMTP-like server for STARTTLS: greets ("220 mail.test ESMTP ready"), answers EHLO with its
+/// capabilities (STARTTLS among them while plain, if offered), STARTTLS with "220 2.0.0 Ready to start TLS" and then a
+/// TLS handshake on the same connection, QUIT with "221 bye", and any other line with "250 ok: LINE". Lines are read a
+/// byte at a time, so nothing of the client's handshake is read as text.
+/// </summary>
+public sealed class NetProcSmtpPeer : IDisposable
+{
+    private readonly TcpListener listener = new(IPAddress.Loopback, 0);
+    private readonly X509Certificate2 certificate;
+    private readonly bool offerStartTls;
+
+    public NetProcSmtpPeer(X509Certificate2 certificate, bool offerStartTls = true, string afterTls = null)
+    {
+        this.certificate = certificate;
+        this.offerStartTls = offerStartTls;
+        AfterTls = afterTls;
+        listener.Start(10);
+        Port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        Task.Run(AcceptLoopAsync);
+    }
+
+    public int Port { get; }
+
+    /// <summary>Sent unasked right after the TLS handshake, if set (data that must arrive after what came before).</summary>
+    public string AfterTls { get; }
+
+    /// <summary>Every line the server read, in order, with "[tls]" before those read through TLS.</summary>
+    public ConcurrentQueue<string> Heard { get; } = new();
+
+    public void Dispose() => listener.Stop();
+
+    private async Task AcceptLoopAsync()
+    {
+        while (true)
+        {
+            Socket socket;
+            try
+            {
+                socket = await listener.AcceptSocketAsync();
+            }
+            catch (Exception)
+            {
+                return;
+            }
+
+            _ = Task.Run(() => ServeAsync(socket));
+        }
+    }
+
+    private async Task ServeAsync(Socket socket)
+    {
+        Stream stream = new NetworkStream(socket, true);
+        bool tls = false;
+        try
+        {
+            await WriteAsync(stream, "220 mail.test ESMTP ready\r\n");
+            while (true)
+            {
+                string line = await ReadLineAsync(stream);
+                if (line == null)
+                {
+                    return;
+                }
+
+                Heard.Enqueue((tls ? "[tls] " : string.Empty) + line);
+                string verb = line.Split(' ')[0].ToUpperInvariant();
+                if (verb == "EHLO")
+                {
+                    await WriteAsync(stream, "250-mail.test greets you\r\n250-SIZE 1000000\r\n" + (offerStartTls && !tls ? "250-STARTTLS\r\n" : string.Empty) + "250 HELP\r\n");
+                }
+                else if (verb == "STARTTLS" && offerStartTls && !tls)
+                {
+                    await WriteAsync(stream, "220 2.0.0 Ready to start TLS\r\n");
+                    var secure = new SslStream(stream, false);
+                    using var cancel = new CancellationTokenSource(10000);
+                    await secure.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificate = certificate }, cancel.Token);
+                    stream = secure;
+                    tls = true;
+                    if (AfterTls != null)
+                    {
+                        await WriteAsync(stream, AfterTls);
+                    }
+                }
+                else if (verb == "STARTTLS")
+                {
+                    await WriteAsync(stream, "502 5.5.1 Unrecognized command\r\n");
+                }
+                else if (verb == "QUIT")
+                {
+                    await WriteAsync(stream, "221 bye\r\n");
+                    return;
+                }
+                else
+                {
+                    await WriteAsync(stream, $"250 ok: {line}\r\n");
+                }
+            }
+        }
+        catch (Exception e)
+        {
+            Heard.Enqueue("error: " + e.GetBaseException().Message);
+        }
+        finally
+        {
+            stream.Dispose();
+        }
+    }
+
+    private static Task WriteAsync(Stream stream, string text) => stream.WriteAsync(Encoding.ASCII.GetBytes(text)).AsTask();
+
+    private static async Task<string> ReadLineAsync(Stream stream)
+    {
+        var line = new StringBuilder();
+        var one = new byte[1];
+        while (true)
+        {
+            if (await stream.ReadAsync(one) == 0)
+            {
+                return line.Length == 0 ? null : line.ToString();
+            }
+
+            if (one[0] == '\n')
+            {
+                return line.ToString().TrimEnd('\r');
+            }
+
+            line.Append((char)one[0]);
+        }
+    }
+}

@@ -44,7 +44,7 @@ public abstract class CreateProcessCmdlet : NetProcCmdlet
             {
                 WriteVerbose(timeout is double limit ? $"Connecting to {process.HostAndService}, for at most {limit} s." : $"Connecting to {process.HostAndService}.");
                 var steps = new ConcurrentQueue<string>();
-                WaitForConnect(process.ConnectAsync(stopping.Token, steps.Enqueue), steps);
+                StepWait.For(this, process.ConnectAsync(stopping.Token, steps.Enqueue), steps);
                 WriteVerbose($"Connected from {process.LocalEndPoint} to {process.RemoteEndPoint}{(process.Tls is null ? string.Empty : " with TLS")}.");
             }
             else
@@ -144,41 +144,5 @@ public abstract class CreateProcessCmdlet : NetProcCmdlet
     {
         Session.Table.Add(process, name, stopped);
         WriteObject(process);
-    }
-
-    /// <summary>Waits for a blocking connect, telling -Verbose each step as the connect takes it.</summary>
-    private void WaitForConnect(Task connect, ConcurrentQueue<string> steps)
-    {
-        try
-        {
-            while (!connect.Wait(100))
-            {
-                WriteSteps(steps);
-                if (Stopping)
-                {
-                    throw new PipelineStoppedException();
-                }
-            }
-        }
-        catch (AggregateException e) when (e.InnerException is NetProcException inner)
-        {
-            throw inner;
-        }
-        catch (AggregateException e) when (e.InnerException is OperationCanceledException)
-        {
-            throw new PipelineStoppedException();
-        }
-        finally
-        {
-            WriteSteps(steps);
-        }
-    }
-
-    private void WriteSteps(ConcurrentQueue<string> steps)
-    {
-        while (steps.TryDequeue(out string? step))
-        {
-            WriteVerbose(step);
-        }
     }
 }

@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using System.Runtime.CompilerServices;
 using System.Security;
 using NetProc.Engine;
 using NetProc.Session;
@@ -9,9 +8,6 @@ namespace NetProc.Commands;
 /// <summary>The TLS parameters <c>New-NetworkProcess</c> and <c>Open-NetworkStream</c> share, and the settings made of them.</summary>
 public abstract class TlsParametersCmdlet : CreateProcessCmdlet
 {
-    /// <summary>Sessions already told that -SkipCertificateCheck is unsafe: the warning comes once per session.</summary>
-    private static readonly ConditionalWeakTable<ProcessTable, object> WarnedOfSkippedCheck = new();
-
     /// <summary>Only this module's cmdlets derive from it.</summary>
     private protected TlsParametersCmdlet()
     {
@@ -88,24 +84,8 @@ public abstract class TlsParametersCmdlet : CreateProcessCmdlet
         || ApplicationProtocol is not null;
 
     /// <summary>A TLS client's settings; warns once per session of -SkipCertificateCheck. Bad certificates throw NetProcException.</summary>
-    private protected TlsSettings ClientTlsSettings()
-    {
-        var settings = new TlsSettings(
-            TlsServerName,
-            SkipCertificateCheck,
-            CertificateAuthority is null ? null : TlsCertificates.LoadAuthorities(CertificateAuthority.Select(Unwrap)),
-            ServerCertificateThumbprint,
-            Certificate is null ? null : TlsCertificates.Load(Unwrap(Certificate), CertificatePassword),
-            SslProtocol,
-            ApplicationProtocol);
-        if (SkipCertificateCheck && WarnedOfSkippedCheck.TryAdd(Session.Table, true))
-        {
-            WriteWarning("-SkipCertificateCheck: the server's certificate is not checked, so anyone between here and the server can read and change "
-                + "the traffic. Use it for tests only; -CertificateAuthority or -ServerCertificateThumbprint trust a self-signed server safely.");
-        }
-
-        return settings;
-    }
+    private protected TlsSettings ClientTlsSettings() => TlsArguments.ClientSettings(
+        Session.Table, WriteWarning, TlsServerName, SkipCertificateCheck, CertificateAuthority, ServerCertificateThumbprint, Certificate, CertificatePassword, SslProtocol, ApplicationProtocol);
 
     /// <summary>A TLS server's settings: -Certificate with its key, and what it asks of clients.</summary>
     private protected TlsSettings ServerTlsSettings(bool requireClientCertificate, double? handshakeTimeout)
@@ -120,8 +100,8 @@ public abstract class TlsParametersCmdlet : CreateProcessCmdlet
         }
 
         return new TlsSettings(
-            authorities: CertificateAuthority is null ? null : TlsCertificates.LoadAuthorities(CertificateAuthority.Select(Unwrap)),
-            certificate: Certificate is null ? null : TlsCertificates.Load(Unwrap(Certificate), CertificatePassword),
+            authorities: TlsArguments.Authorities(CertificateAuthority),
+            certificate: TlsArguments.Certificate(Certificate, CertificatePassword),
             protocols: SslProtocol,
             applicationProtocols: ApplicationProtocol,
             server: true,
@@ -144,6 +124,4 @@ public abstract class TlsParametersCmdlet : CreateProcessCmdlet
             return false;
         }
     }
-
-    private static object Unwrap(object item) => item is PSObject wrapped ? wrapped.BaseObject : item;
 }

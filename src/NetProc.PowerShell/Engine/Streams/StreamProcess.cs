@@ -11,6 +11,7 @@ public sealed class StreamProcess : NetworkProcess
     private readonly ProcessFamily? requestedFamily;
     private double? connectTimeout;
     private TlsSettings? tlsSettings;
+    private volatile bool upgrading;
     private StreamChannel? channel;
 
     private StreamProcess(
@@ -88,9 +89,66 @@ public sealed class StreamProcess : NetworkProcess
     /// </summary>
     internal override Task SendAsync(ReadOnlyMemory<byte> data, bool eof)
     {
+        if (upgrading)
+        {
+            // Queued now, it would go out in the clear behind the handshake.
+            throw new NetProcException(NetProcError.ProcessNotRunning, $"Process {Name} is negotiating TLS: send once Protect-NetworkProcess returned.", this);
+        }
+
         return Status != ProcessStatus.Open || TransportClosed || channel is null
             ? base.SendAsync(data, eof)
             : channel.SendAsync(data, eof);
+    }
+
+    /// <summary>
+    /// Turns this open plain client into a TLS client in place (Emacs <c>gnutls-negotiate</c>, after a STARTTLS
+    /// dialogue): what was sent is written first, reading stops at a read boundary (what was read stays in the inbox,
+    /// ahead of everything read after), the handshake runs over the same socket within <paramref name="timeout"/>
+    /// seconds, and a new channel reads and writes through TLS. Name, callbacks, buffer and suspension are kept. A
+    /// failed handshake closes the connection: the process turns Failed, its sentinel hearing
+    /// <c>"failed with code TlsNameMismatch\n"</c>, and the error is thrown.
+    /// </summary>
+    internal async Task UpgradeToTlsAsync(TlsSettings tls, double? timeout, CancellationToken cancel, Action<string>? trace = null)
+    {
+        if (Kind != ProcessKind.Client || Status != ProcessStatus.Open || TransportClosed || channel?.Transport is not SocketTransport)
+        {
+            throw new NetProcException(
+                NetProcError.ProcessNotRunning,
+                Security == ProcessSecurity.Tls ? $"Process {Name} speaks TLS already."
+                : Kind != ProcessKind.Client ? $"Process {Name} is not a client: only a client's connection can start TLS (as the TLS client)."
+                : $"Process {Name} is not open (status {Status}): only an open connection can start TLS.",
+                this);
+        }
+
+        upgrading = true;
+        try
+        {
+            var deadline = Timeouts.DeadlineAfter(timeout);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancel, Closing);
+            var plain = (SocketTransport)await channel.DetachAsync(deadline).ConfigureAwait(false);
+            string serverName = tls.ServerName ?? Host ?? Endpoints.DefaultHost(Family);
+            trace?.Invoke($"TLS handshake with {HostAndService} as '{serverName}' over the open connection...");
+            TlsTransport session;
+            try
+            {
+                session = await TlsNegotiator.ClientAsync(plain.Socket, tls, serverName, HostAndService, deadline, timeout, linked.Token).ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                // The socket is gone with the handshake (a Ctrl+C included): the connection is over.
+                string code = e is NetProcException failure ? failure.Error.ToString() : nameof(NetProcError.TlsHandshakeFailed);
+                Post(new StatusChange(ProcessStatus.Failed, code, $"failed with code {code}\n", e));
+                throw;
+            }
+
+            trace?.Invoke($"TLS: {session.Info}.");
+            Attach(session);
+            channel!.Start();
+        }
+        finally
+        {
+            upgrading = false;
+        }
     }
 
     /// <summary>

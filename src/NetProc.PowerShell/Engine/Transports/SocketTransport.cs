@@ -25,6 +25,9 @@ internal sealed class SocketTransport : IStreamTransport
         RemoteEndPoint = connected.RemoteEndPoint;
     }
 
+    /// <summary>The connected socket, for a TLS upgrade to take over once the channel let go of it.</summary>
+    public Socket Socket => socket;
+
     public EndPoint? LocalEndPoint { get; }
 
     public EndPoint? RemoteEndPoint { get; }
