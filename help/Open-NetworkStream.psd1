@@ -8,6 +8,8 @@ Open-NetworkStream NAME BUFFER HOST SERVICE connects a TCP stream client, plain 
 
 With -Type Tls the connect includes the TLS handshake, with the same checks and options as New-NetworkProcess -Tls: -CertificateAuthority, -ServerCertificateThumbprint, -TlsServerName, -Certificate, -SslProtocol, -ApplicationProtocol, -SkipCertificateCheck.
 
+As Emacs's open-network-stream, it can hold the protocol's opening dialogue before it returns: -EndOfCommand (a regular expression ending every response) reads the greeting into the process's Greeting; -CapabilityCommand (text, or a ScriptBlock given the greeting) asks for the capabilities, read up to -EndOfCapability into Capabilities; -StartTlsCommand (text sent when the capabilities name it, or a ScriptBlock given the capabilities that returns the command or $null) starts TLS if the reply matches -Success, and the capabilities are asked again through TLS. -Type StartTls demands it: a server that does not offer STARTTLS, refuses it or fails the handshake is an error (TlsNotOffered, or the handshake's reason) and the connection is closed. -Type Network (the default) upgrades when offered and stays plain otherwise; -Type Plain never does. -NoGreeting is for servers that speak only when spoken to; -AlwaysQueryCapabilities asks for them with Plain and Tls too. The dialogue's text is read off the buffer: what you read afterwards starts after it.
+
 For servers, datagrams, unix sockets, filters or sentinels at creation, use New-NetworkProcess, or set callbacks afterwards with Set-NetworkProcess.
 '@
     Inputs      = @(
@@ -72,6 +74,40 @@ Remove-NetworkProcess mail, imaps*
 $imaps plays an IMAP server on its TLS port, with a certificate for "localhost" made on the spot; the client trusts it as its own CA (-CertificateAuthority takes certificates or PEM/DER files, as curl's --cacert) and checks it against the name localhost while connecting to 127.0.0.1. It prints the greeting, then "CN=localhost".
 '@
             Output  = @('`* OK IMAP4rev1 ready', 'CN=localhost')
+        }
+        @{
+            Title   = 'SMTP with STARTTLS: greeting, capabilities, upgrade, capabilities again'
+            Code    = @'
+$key = [System.Security.Cryptography.ECDsa]::Create()
+$request = [System.Security.Cryptography.X509Certificates.CertificateRequest]::new('CN=localhost', $key, 'SHA256')
+$cert = $request.CreateSelfSigned([datetimeoffset]::Now.AddMinutes(-5), [datetimeoffset]::Now.AddDays(1))
+$listener = [System.Net.Sockets.TcpListener]::new([ipaddress]::Loopback, 0)
+$listener.Start()
+$server = Start-ThreadJob -ArgumentList $listener, $cert {
+    param($Listener, $Cert)
+    $say = { param($Stream, $Text) $bytes = [Text.Encoding]::ASCII.GetBytes($Text); $Stream.Write($bytes, 0, $bytes.Length) }
+    $stream = [System.Net.Sockets.NetworkStream]::new($Listener.AcceptSocket(), $true)
+    & $say $stream "220 mail.example ESMTP ready`r`n"
+    $reader = [IO.StreamReader]::new($stream)
+    $null = $reader.ReadLine(); & $say $stream "250-mail.example`r`n250-STARTTLS`r`n250 SIZE 1000000`r`n"
+    $null = $reader.ReadLine(); & $say $stream "220 Ready to start TLS`r`n"
+    $tls = [System.Net.Security.SslStream]::new($stream)
+    $tls.AuthenticateAsServer($Cert)
+    $null = [IO.StreamReader]::new($tls).ReadLine(); & $say $tls "250-mail.example`r`n250 SIZE 1000000`r`n"
+    Start-Sleep -Seconds 1
+}
+$mail = Open-NetworkStream mail $null 127.0.0.1 $listener.LocalEndpoint.Port -Type StartTls -EndOfCommand '^[0-9]{3} .*\r\n' `
+    -CapabilityCommand "EHLO me`r`n" -StartTlsCommand "STARTTLS`r`n" -Success '^2' -ServerCertificateThumbprint $cert.Thumbprint -Timeout 5
+$mail.Greeting.Trim()
+"$($mail.Security): $($mail.Capabilities -replace '\r\n', ' ')"
+Remove-NetworkProcess mail
+Remove-Job $server -Force
+$listener.Stop()
+'@
+            Remarks = @'
+The thread job plays a mail server that offers STARTTLS. Open-NetworkStream reads its greeting up to -EndOfCommand, sends the capability command, finds STARTTLS among the capabilities, sends the STARTTLS command, checks the reply against -Success, starts TLS (here trusting the self-made certificate by its thumbprint) and asks for the capabilities again, through TLS. It writes the greeting, then "Tls: 250-mail.example 250 SIZE 1000000 ". With -Type StartTls a server without STARTTLS is a TlsNotOffered error and the connection is closed; -Type Network (the default) would stay plain.
+'@
+            Output  = @('220 mail.example ESMTP ready', 'Tls: 250-mail.example 250 SIZE 1000000*')
         }
     )
     Links       = @('about_NetProc', 'Emacs: open-network-stream', 'New-NetworkProcess', 'Receive-NetworkProcess')

@@ -185,7 +185,9 @@ Describe 'TLS clients' {
 
     It 'refuses TLS parameters without TLS, and unusable certificates, with stable ErrorIds' {
         { New-NetworkProcess web -Service 1 -SkipCertificateCheck -ErrorAction Stop } | Should -Throw -ErrorId 'IncompatibleParameters*'
-        { Open-NetworkStream web $null 127.0.0.1 1 -SslProtocol Tls13 -ErrorAction Stop } | Should -Throw -ErrorId 'IncompatibleParameters*'
+        { Open-NetworkStream web $null 127.0.0.1 1 -Type Plain -SslProtocol Tls13 -ErrorAction Stop } | Should -Throw -ErrorId 'IncompatibleParameters*'
+        { Open-NetworkStream web $null 127.0.0.1 1 -Type StartTls -EndOfCommand '^\d{3} ' -ErrorAction Stop } | Should -Throw -ErrorId 'IncompatibleParameters*'
+        { Open-NetworkStream web $null 127.0.0.1 1 -EndOfCommand '^\d{3} ' -NoWait -ErrorAction Stop } | Should -Throw -ErrorId 'IncompatibleParameters*'
         { New-NetworkProcess web -SocketType Datagram -Service 1 -Tls -ErrorAction Stop } | Should -Throw -ErrorId 'IncompatibleParameters*'
         { New-NetworkProcess web -Service 1 -Tls -Certificate /nonexistent/client.pfx -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidCertificate*'
         { New-NetworkProcess web -Service 1 -Tls -ServerCertificateThumbprint 'xyz' -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidCertificate*'
@@ -347,5 +349,90 @@ Describe 'Protect-NetworkProcess: TLS in place after STARTTLS' {
         { Protect-NetworkProcess secure -ErrorAction Stop } | Should -Throw -ErrorId 'ProcessNotRunning*'
         $null = New-NetworkProcess dgram -SocketType Datagram -Server -Service 0
         { Protect-NetworkProcess dgram -ErrorAction Stop } | Should -Throw -ErrorId 'ProcessNotRunning*'
+    }
+}
+
+Describe 'Open-NetworkStream: greeting, capabilities and STARTTLS (open-network-stream)' {
+    BeforeAll {
+        # SMTP's dialogue, as a mail client gives it to Emacs's open-network-stream.
+        $script:smtp = @{
+            EndOfCommand      = '^[0-9]{3} .*\r\n'
+            CapabilityCommand = "EHLO me`r`n"
+            StartTlsCommand   = "STARTTLS`r`n"
+            Success           = '^2'
+            TlsServerName     = 'localhost'
+            Timeout           = 5
+        }
+    }
+
+    AfterEach {
+        Clear-NetworkProcesses
+        Clear-TestSockets
+        foreach ($peer in $script:peers) { $peer.Dispose() }
+        $script:peers.Clear()
+    }
+
+    It '-Type <Type> reads the greeting, the capabilities, starts TLS, and asks for the capabilities again' -TestCases @(
+        @{ Type = 'StartTls' }
+        @{ Type = 'Network' }
+    ) {
+        $peer = [NetProcSmtpPeer]::new($certs.Server, $true, $null)
+        $script:peers.Add($peer)
+        $p = Open-NetworkStream mail $null 127.0.0.1 $peer.Port -Type $Type @smtp -CertificateAuthority $certs.Ca
+        $p.Security | Should -Be Tls
+        $p.Greeting | Should -Be "220 mail.test ESMTP ready`r`n"
+        $p.Capabilities | Should -Match '^250-mail\.test greets you\r\n(.|\n)*250 HELP\r\n$'
+        $p.Capabilities | Should -Not -Match 'STARTTLS' -Because 'the capabilities are the ones asked through TLS'
+        @($peer.Heard) | Should -Be @('EHLO me', 'STARTTLS', '[tls] EHLO me')
+        Send-NetworkProcess $p "NOOP`r`n"
+        Receive-TestLines -Process $p -Count 1 | Should -Be '250 ok: NOOP'
+    }
+
+    It 'takes ScriptBlocks: the capability command given the greeting, the STARTTLS command given the capabilities' {
+        $peer = [NetProcSmtpPeer]::new($certs.Server, $true, $null)
+        $script:peers.Add($peer)
+        $options = $smtp.Clone()
+        $options.CapabilityCommand = { param($Greeting) if ($Greeting -match 'ESMTP') { "EHLO scripted`r`n" } else { "HELO scripted`r`n" } }
+        $options.StartTlsCommand = { param($Capabilities) if ($Capabilities -match '(?m)^250[- ]STARTTLS') { "STARTTLS`r`n" } }
+        $p = Open-NetworkStream mail $null 127.0.0.1 $peer.Port -Type StartTls @options -CertificateAuthority $certs.Ca
+        $p.Security | Should -Be Tls
+        @($peer.Heard) | Should -Be @('EHLO scripted', 'STARTTLS', '[tls] EHLO scripted')
+    }
+
+    It 'against a server without STARTTLS: -Type <Type> <Outcome>' -TestCases @(
+        @{ Type = 'StartTls'; Outcome = 'is TlsNotOffered and leaves nothing'; ErrorId = 'TlsNotOffered' }
+        @{ Type = 'Network'; Outcome = 'stays plain, with greeting and capabilities'; ErrorId = $null }
+        @{ Type = 'Plain'; Outcome = 'stays plain (capabilities with -AlwaysQueryCapabilities)'; ErrorId = $null }
+        @{ Type = 'Tls'; Outcome = 'is TlsNotSpoken (the greeting is text)'; ErrorId = 'TlsNotSpoken' }
+    ) {
+        $peer = [NetProcSmtpPeer]::new($certs.Server, $false, $null)
+        $script:peers.Add($peer)
+        $err = $null
+        $options = $smtp.Clone()
+        if ($Type -eq 'Plain') { $options.Remove('TlsServerName') } else { $options.CertificateAuthority = $certs.Ca }
+        $p = Open-NetworkStream mail $null 127.0.0.1 $peer.Port -Type $Type @options -AlwaysQueryCapabilities -ErrorVariable err -ErrorAction SilentlyContinue
+        if ($ErrorId) {
+            $err | Should -HaveCount 1
+            $err[0].FullyQualifiedErrorId | Should -BeLike "$ErrorId,*"
+            $p | Should -BeNullOrEmpty
+            @(Get-NetworkProcess).Count | Should -Be 0
+        } else {
+            $err | Should -BeNullOrEmpty
+            $p.Security | Should -Be Plain
+            $p.Greeting | Should -Be "220 mail.test ESMTP ready`r`n"
+            $p.Capabilities | Should -Match '250 HELP'
+            @($peer.Heard) | Should -Be @('EHLO me')
+        }
+    }
+
+    It 'a refused STARTTLS (the reply does not match -Success) is an error with -Type StartTls, plain with Network' {
+        $peer = [NetProcSmtpPeer]::new($certs.Server, $false, $null)
+        $script:peers.Add($peer)
+        $options = $smtp.Clone()
+        $options.StartTlsCommand = { param($Capabilities) "STARTTLS`r`n" }
+        { Open-NetworkStream mail $null 127.0.0.1 $peer.Port -Type StartTls @options -ErrorAction Stop } | Should -Throw -ErrorId 'TlsNotOffered*'
+        @(Get-NetworkProcess).Count | Should -Be 0
+        $p = Open-NetworkStream mail $null 127.0.0.1 $peer.Port -Type Network @options
+        $p.Security | Should -Be Plain
     }
 }

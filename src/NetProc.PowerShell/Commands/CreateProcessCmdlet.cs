@@ -18,12 +18,16 @@ public abstract class CreateProcessCmdlet : NetProcCmdlet
 
     private readonly CancellationTokenSource stopping = new();
 
+    /// <summary>Cancelled by Ctrl+C (StopProcessing): work this cmdlet started elsewhere listens to it.</summary>
+    private protected CancellationToken StopToken => stopping.Token;
+
     /// <summary>
     /// Connects a stream client (or, with <paramref name="noWait"/>, starts connecting) and lists it; a failure, a
     /// connect that takes longer than <paramref name="timeout"/> seconds included, is an error record and leaves the
-    /// table as it was. With <paramref name="tls"/>, the TLS handshake is part of the connect.
+    /// table as it was. With <paramref name="tls"/>, the TLS handshake is part of the connect. Returns the process
+    /// listed (written to the pipeline unless <paramref name="write"/> is false), or null after an error.
     /// </summary>
-    private protected void Connect(
+    private protected StreamProcess? Connect(
         string name,
         string? host,
         object? service,
@@ -33,7 +37,8 @@ public abstract class CreateProcessCmdlet : NetProcCmdlet
         double? timeout,
         bool stopped,
         Action<ProcessObject> configure,
-        TlsSettings? tls = null)
+        TlsSettings? tls = null,
+        bool write = true)
     {
         StreamProcess process;
         try
@@ -55,10 +60,11 @@ public abstract class CreateProcessCmdlet : NetProcCmdlet
         catch (NetProcException e)
         {
             WriteError(e);
-            return;
+            return null;
         }
 
-        List(process, name, stopped);
+        List(process, name, stopped, write);
+        return process;
     }
 
     /// <summary>
@@ -139,10 +145,13 @@ public abstract class CreateProcessCmdlet : NetProcCmdlet
         List(process, name, stopped);
     }
 
-    /// <summary>Lists and starts a ready process (suspended if asked), and writes it.</summary>
-    private void List(ProcessObject process, string name, bool stopped)
+    /// <summary>Lists and starts a ready process (suspended if asked), and writes it unless told not to.</summary>
+    private void List(ProcessObject process, string name, bool stopped, bool write = true)
     {
         Session.Table.Add(process, name, stopped);
-        WriteObject(process);
+        if (write)
+        {
+            WriteObject(process);
+        }
     }
 }

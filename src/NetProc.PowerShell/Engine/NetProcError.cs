@@ -82,4 +82,7 @@ public enum NetProcError
 
     /// <summary>A certificate was refused for another reason (none sent, revoked, the peer refused ours).</summary>
     TlsCertificateRejected,
+
+    /// <summary>Open-NetworkStream -Type StartTls: the server did not offer STARTTLS, or refused it.</summary>
+    TlsNotOffered,
 }

@@ -15,7 +15,7 @@ internal static class ErrorRecords
     {
         NetProcError.ConnectionRefused or NetProcError.ConnectFailed or NetProcError.SendFailed => ErrorCategory.ConnectionError,
         NetProcError.ConnectTimeout or NetProcError.TlsHandshakeTimeout => ErrorCategory.OperationTimeout,
-        NetProcError.TlsHandshakeFailed or NetProcError.TlsNotSpoken or NetProcError.TlsProtocolMismatch => ErrorCategory.ProtocolError,
+        NetProcError.TlsHandshakeFailed or NetProcError.TlsNotSpoken or NetProcError.TlsProtocolMismatch or NetProcError.TlsNotOffered => ErrorCategory.ProtocolError,
         NetProcError.TlsNameMismatch or NetProcError.TlsUntrustedCertificate or NetProcError.TlsCertificateExpired
             or NetProcError.TlsThumbprintMismatch or NetProcError.TlsCertificateRejected => ErrorCategory.SecurityError,
         NetProcError.HostNotFound or NetProcError.ProcessNotFound or NetProcError.BufferNotFound

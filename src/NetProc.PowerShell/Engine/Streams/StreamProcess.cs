@@ -59,6 +59,12 @@ public sealed class StreamProcess : NetworkProcess
     /// <summary>What the TLS handshake settled (version, cipher suite, ALPN, the peer's certificate); null for a plain stream or before it.</summary>
     public TlsInfo? Tls { get; private set; }
 
+    /// <summary>The server's greeting, as Open-NetworkStream -EndOfCommand read it (Emacs's <c>:return-list</c> <c>:greeting</c>); else null.</summary>
+    public string? Greeting { get; internal set; }
+
+    /// <summary>The server's answer to Open-NetworkStream's -CapabilityCommand (after STARTTLS: the one through TLS); else null.</summary>
+    public string? Capabilities { get; internal set; }
+
     /// <summary>
     /// Connects before the caller goes on (a blocking <c>New-NetworkProcess</c>), and the process is open.
     /// <paramref name="trace"/>, if given, hears each step (on whatever thread takes it) for the user's -Verbose.

@@ -8,4 +8,10 @@ public enum NetworkStreamType
 
     /// <summary>TLS from the first byte (Emacs <c>tls</c>).</summary>
     Tls,
+
+    /// <summary>Plain, then STARTTLS, mandatory: a server that does not offer it is an error (Emacs <c>starttls</c>).</summary>
+    StartTls,
+
+    /// <summary>Plain, upgraded with STARTTLS when the server offers it (Emacs <c>network</c>, the default).</summary>
+    Network,
 }
