@@ -22,6 +22,9 @@ internal sealed class TlsTransport : IStreamTransport
     private readonly SslStream stream;
     private Task? outputEnded;
 
+    // The end or failure a gathering read met after it had read something: the next read reports it.
+    private EndOfInput? pendingEnd;
+
     public TlsTransport(Socket socket, SslStream stream, TlsInfo info)
     {
         this.socket = socket;
@@ -49,7 +52,43 @@ internal sealed class TlsTransport : IStreamTransport
     /// <summary>A zero-byte read: completes once a record (or the end) arrived, holding no read block meanwhile.</summary>
     public async ValueTask WaitReadableAsync() => await stream.ReadAsync(Memory<byte>.Empty).ConfigureAwait(false);
 
-    public ValueTask<int> ReadAsync(Memory<byte> block) => stream.ReadAsync(block);
+    /// <summary>
+    /// Reads one record or more: a TLS read returns at most one record (16 KiB), so while the socket already holds more
+    /// the reads go on into the same block. A chunk is then as large as a plain socket's read, and costs the receiver
+    /// and the reader of the buffer the same. What a further read meets (the end, a failure) is kept for the next call,
+    /// so nothing already read is lost.
+    /// </summary>
+    public async ValueTask<int> ReadAsync(Memory<byte> block)
+    {
+        if (pendingEnd is { } ended)
+        {
+            pendingEnd = null;
+            return ended.Failure is null ? 0 : throw ended.Failure;
+        }
+
+        int n = await stream.ReadAsync(block).ConfigureAwait(false);
+        while (n > 0 && n < block.Length && HasRawInput())
+        {
+            try
+            {
+                int more = await stream.ReadAsync(block[n..]).ConfigureAwait(false);
+                if (more == 0)
+                {
+                    pendingEnd = new EndOfInput(null);
+                    break;
+                }
+
+                n += more;
+            }
+            catch (Exception e)
+            {
+                pendingEnd = new EndOfInput(e);
+                break;
+            }
+        }
+
+        return n;
+    }
 
     public async ValueTask<int> WriteSomeAsync(ReadOnlyMemory<byte> data)
     {
@@ -121,6 +160,18 @@ internal sealed class TlsTransport : IStreamTransport
         Close();
     }
 
+    private bool HasRawInput()
+    {
+        try
+        {
+            return socket.Available > 0;
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            return false;
+        }
+    }
+
     private async Task EndOutputAsync()
     {
         try
@@ -133,4 +184,6 @@ internal sealed class TlsTransport : IStreamTransport
             // The peer is gone or the stream closed meanwhile: that direction is done either way.
         }
     }
+
+    private sealed record EndOfInput(Exception? Failure);
 }
