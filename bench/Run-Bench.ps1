@@ -33,6 +33,7 @@ $benchmarks = @(
     'Bench-DatagramRate.ps1'
     'Bench-Interop.ps1'
     'Bench-Serial.ps1'
+    'Bench-Tls.ps1'
     'Bench-Import.ps1'
     'Bench-VsEmacs.ps1'
 )

@@ -9,6 +9,8 @@ New-NetworkProcess creates a network process: a TCP client (the default), a unix
 The process is listed in the session's registry under a unique name (a second "web" is "web<1>") and returned. Its output goes to its buffer, read with Receive-NetworkProcess, or to a -Filter script block; a -Sentinel hears its status changes with Emacs's messages. Callbacks run on the PowerShell thread while the session waits: at the prompt, in Wait-NetworkProcess, Receive-NetworkProcess -Wait, or a Send-NetworkProcess that waits.
 
 A client connects before the cmdlet returns (-NoWait: in the background), within -Timeout seconds if given. A failure is an error with a stable ErrorId (ConnectionRefused, HostNotFound, UnknownService, ConnectTimeout, AddressInUse, ...) and leaves nothing behind. -Service 0 with -Server lets the kernel choose a free port; the process's Service property then shows it.
+
+-Tls makes a TLS client: the connect includes the handshake, which checks the server's certificate against the system's trust store (or -CertificateAuthority, or a -ServerCertificateThumbprint pin) and the host's name (or -TlsServerName). A failure names its reason: TlsUntrustedCertificate, TlsNameMismatch, TlsCertificateExpired, TlsThumbprintMismatch, TlsProtocolMismatch, TlsNotSpoken (the peer does not speak TLS), TlsHandshakeTimeout. -Server -Certificate makes a TLS server. The process's Security is Plain or Tls; its Tls property tells the version, cipher suite, ALPN protocol and the peer's certificate.
 '@
     Inputs      = @(
         @{ Type = 'None'; Description = 'You cannot pipe objects to New-NetworkProcess.' }
@@ -67,6 +69,24 @@ Remove-NetworkProcess syslog, sender
             Remarks = @'
 A datagram socket is open at once, with no handshake and no per-client processes. -Detailed gives one object per datagram with its sender in RemoteEndPoint; a send on $syslog now goes back to that sender (its DatagramAddress).
 '@
+        }
+        @{
+            Title   = 'A TLS server with a throwaway certificate, and a client that pins it'
+            Code    = @'
+$key = [System.Security.Cryptography.ECDsa]::Create()
+$request = [System.Security.Cryptography.X509Certificates.CertificateRequest]::new('CN=localhost', $key, 'SHA256')
+$cert = $request.CreateSelfSigned([datetimeoffset]::Now.AddMinutes(-5), [datetimeoffset]::Now.AddDays(1))
+$vault = New-NetworkProcess -Name vault -Server -Service 0 -Certificate $cert -Filter { param($Process, $Data) Send-NetworkProcess $Process $Data.ToUpper() }
+$client = New-NetworkProcess -Name client -Service $vault.Service -Tls -ServerCertificateThumbprint $cert.Thumbprint -Timeout 5
+Send-NetworkProcess $client "secret`n"
+Receive-NetworkProcess $client -Wait -Line -Timeout 5
+"$($client.Security) $($client.Tls.Protocol)"
+Remove-NetworkProcess client, vault*
+'@
+            Remarks = @'
+-Certificate (an X509Certificate2 with its private key, or a PFX or PEM file) makes -Server a TLS server: each client negotiates on the thread pool before it is listed, and one that fails costs the server a -Log line. The client trusts this self-signed certificate by its thumbprint (-ServerCertificateThumbprint); a certificate from a private CA is trusted with -CertificateAuthority, one from a public CA needs nothing. It writes "SECRET", then "Tls Tls13".
+'@
+            Output  = @('SECRET', 'Tls Tls1*')
         }
     )
     Links       = @('about_NetProc', 'Emacs: make-network-process', 'Open-NetworkStream', 'Get-NetworkProcess', 'Remove-NetworkProcess')

@@ -22,6 +22,7 @@
         'Resume-NetworkProcess'
         'Set-NetworkProcess'
         'Remove-NetworkProcess'
+        'Protect-NetworkProcess'
         'New-SerialProcess'
         'Set-SerialProcess'
         'Get-SerialPortName'

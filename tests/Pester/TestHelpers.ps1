@@ -307,3 +307,86 @@ function Remove-TestPtyPair {
     }
     Remove-Item $Pair.Folder -Recurse -Force -ErrorAction SilentlyContinue
 }
+
+# TLS: a throwaway CA and certificates it issued, made fresh by each test file (no private key is ever committed).
+# Returns .Ca, .Server (localhost and 127.0.0.1), .Client (client authentication), .Expired, .OtherName (for
+# other.example), .SelfSigned (localhost, issued by nobody), .Folder with PEM files for openssl (ca.pem, server.pem and
+# server.key, client.pem and client.key); remove it with Remove-TestCertificates.
+function New-TestCertificates {
+    $rsa = { [System.Security.Cryptography.RSA]::Create(2048) }
+    $now = [datetimeoffset]::UtcNow
+    $caKey = & $rsa
+    $caRequest = [System.Security.Cryptography.X509Certificates.CertificateRequest]::new('CN=NetProc Test CA', $caKey, 'SHA256', [System.Security.Cryptography.RSASignaturePadding]::Pkcs1)
+    $caRequest.CertificateExtensions.Add([System.Security.Cryptography.X509Certificates.X509BasicConstraintsExtension]::new($true, $false, 0, $true))
+    $caRequest.CertificateExtensions.Add([System.Security.Cryptography.X509Certificates.X509KeyUsageExtension]::new('KeyCertSign, CrlSign', $true))
+    $ca = $caRequest.CreateSelfSigned($now.AddDays(-60), $now.AddDays(60))
+
+    $issue = {
+        param([string] $Subject, [string[]] $Names, [string] $Usage, [datetimeoffset] $From, [datetimeoffset] $To, $Issuer)
+        $key = & $rsa
+        $request = [System.Security.Cryptography.X509Certificates.CertificateRequest]::new("CN=$Subject", $key, 'SHA256', [System.Security.Cryptography.RSASignaturePadding]::Pkcs1)
+        $san = [System.Security.Cryptography.X509Certificates.SubjectAlternativeNameBuilder]::new()
+        foreach ($name in $Names) {
+            $ip = $null
+            if ([ipaddress]::TryParse($name, [ref]$ip)) { $san.AddIpAddress($ip) } else { $san.AddDnsName($name) }
+        }
+        $request.CertificateExtensions.Add($san.Build())
+        $oids = [System.Security.Cryptography.OidCollection]::new()
+        $null = $oids.Add([System.Security.Cryptography.Oid]::new($(if ($Usage -eq 'Client') { '1.3.6.1.5.5.7.3.2' } else { '1.3.6.1.5.5.7.3.1' })))
+        $request.CertificateExtensions.Add([System.Security.Cryptography.X509Certificates.X509EnhancedKeyUsageExtension]::new($oids, $false))
+        if (-not $Issuer) { return $request.CreateSelfSigned($From, $To) }
+        $serial = [byte[]]::new(8)
+        [System.Random]::Shared.NextBytes($serial)
+        $signed = $request.Create($Issuer, $From, $To, $serial)
+        [System.Security.Cryptography.X509Certificates.RSACertificateExtensions]::CopyWithPrivateKey($signed, $key)
+    }
+    $set = [pscustomobject]@{
+        Ca         = $ca
+        Server     = & $issue 'localhost' @('localhost', '127.0.0.1', '::1') 'Server' $now.AddDays(-1) $now.AddDays(30) $ca
+        Client     = & $issue 'netproc-client' @('netproc-client') 'Client' $now.AddDays(-1) $now.AddDays(30) $ca
+        Expired    = & $issue 'localhost' @('localhost', '127.0.0.1') 'Server' $now.AddDays(-20) $now.AddDays(-10) $ca
+        OtherName  = & $issue 'other.example' @('other.example') 'Server' $now.AddDays(-1) $now.AddDays(30) $ca
+        SelfSigned = & $issue 'localhost' @('localhost', '127.0.0.1') 'Server' $now.AddDays(-1) $now.AddDays(30) $null
+        Folder     = (New-Item -ItemType Directory (Join-Path ([IO.Path]::GetTempPath()) "netproc-tls-$([guid]::NewGuid().ToString('N').Substring(0, 12))")).FullName
+    }
+    $pem = { param($Certificate) $Certificate.ExportCertificatePem() }
+    Set-Content (Join-Path $set.Folder ca.pem) (& $pem $ca)
+    foreach ($name in 'Server', 'Client') {
+        $certificate = $set.$name
+        Set-Content (Join-Path $set.Folder "$($name.ToLower()).pem") (& $pem $certificate)
+        Set-Content (Join-Path $set.Folder "$($name.ToLower()).key") ([System.Security.Cryptography.X509Certificates.RSACertificateExtensions]::GetRSAPrivateKey($certificate).ExportPkcs8PrivateKeyPem())
+    }
+    $set
+}
+
+function Remove-TestCertificates {
+    param([Parameter(Mandatory)] $Set)
+    Remove-Item $Set.Folder -Recurse -Force -ErrorAction SilentlyContinue
+}
+
+# .NET SslStream peers (NetProcTlsPeer), compiled once per session when a test file needs them.
+function Import-TestTlsPeers {
+    if (-not ('NetProcTlsPeer' -as [type])) { Add-Type -Path (Join-Path $PSScriptRoot 'TlsPeers.cs') }
+}
+
+# Starts `openssl s_server` for one client on a free loopback port with the test server certificate, answering each
+# line with the line reversed (-rev); -Arguments adds options (-tls1_2, -Verify 1 -CAfile ..., -alpn h2). Returns .Port,
+# .Process and .Output (the file its output goes to). Stop it with Stop-TestOpenSsl.
+function Start-TestOpenSslServer {
+    param([Parameter(Mandatory)] $Certificates, [string[]] $Arguments = @(), [double] $Timeout = 10)
+    $port = Get-ClosedPort
+    $output = Join-Path $Certificates.Folder "s_server-$port.log"
+    $all = @('s_server', '-accept', "127.0.0.1:$port", '-cert', (Join-Path $Certificates.Folder server.pem), '-key', (Join-Path $Certificates.Folder server.key), '-naccept', '1', '-rev') + $Arguments
+    $process = Start-Process openssl -ArgumentList $all -PassThru -RedirectStandardOutput $output -RedirectStandardError "$output.err"
+    $deadline = [datetime]::UtcNow.AddSeconds($Timeout)
+    while (-not (Select-String -Path $output -Pattern '^ACCEPT' -Quiet -ErrorAction SilentlyContinue)) {
+        if ($process.HasExited -or [datetime]::UtcNow -ge $deadline) { throw "openssl s_server did not start: $(Get-Content "$output.err" -Raw)" }
+        Start-Sleep -Milliseconds 20
+    }
+    [pscustomobject]@{ Port = $port; Process = $process; Output = $output }
+}
+
+function Stop-TestOpenSsl {
+    param([Parameter(Mandatory)] $Server)
+    if (-not $Server.Process.HasExited) { $Server.Process.Kill(); $null = $Server.Process.WaitForExit(5000) }
+}

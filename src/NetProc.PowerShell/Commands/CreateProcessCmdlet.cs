@@ -18,12 +18,16 @@ public abstract class CreateProcessCmdlet : NetProcCmdlet
 
     private readonly CancellationTokenSource stopping = new();
 
+    /// <summary>Cancelled by Ctrl+C (StopProcessing): work this cmdlet started elsewhere listens to it.</summary>
+    private protected CancellationToken StopToken => stopping.Token;
+
     /// <summary>
     /// Connects a stream client (or, with <paramref name="noWait"/>, starts connecting) and lists it; a failure, a
     /// connect that takes longer than <paramref name="timeout"/> seconds included, is an error record and leaves the
-    /// table as it was.
+    /// table as it was. With <paramref name="tls"/>, the TLS handshake is part of the connect. Returns the process
+    /// listed (written to the pipeline unless <paramref name="write"/> is false), or null after an error.
     /// </summary>
-    private protected void Connect(
+    private protected StreamProcess? Connect(
         string name,
         string? host,
         object? service,
@@ -32,19 +36,21 @@ public abstract class CreateProcessCmdlet : NetProcCmdlet
         bool noWait,
         double? timeout,
         bool stopped,
-        Action<ProcessObject> configure)
+        Action<ProcessObject> configure,
+        TlsSettings? tls = null,
+        bool write = true)
     {
         StreamProcess process;
         try
         {
-            process = StreamProcess.CreateClient(Session.Table, host, service, family, socketType, timeout);
+            process = StreamProcess.CreateClient(Session.Table, host, service, family, socketType, timeout, tls);
             configure(process);
             if (!noWait)
             {
                 WriteVerbose(timeout is double limit ? $"Connecting to {process.HostAndService}, for at most {limit} s." : $"Connecting to {process.HostAndService}.");
                 var steps = new ConcurrentQueue<string>();
-                WaitForConnect(process.ConnectAsync(stopping.Token, steps.Enqueue), steps);
-                WriteVerbose($"Connected from {process.LocalEndPoint} to {process.RemoteEndPoint}.");
+                StepWait.For(this, process.ConnectAsync(stopping.Token, steps.Enqueue), steps);
+                WriteVerbose($"Connected from {process.LocalEndPoint} to {process.RemoteEndPoint}{(process.Tls is null ? string.Empty : " with TLS")}.");
             }
             else
             {
@@ -54,13 +60,17 @@ public abstract class CreateProcessCmdlet : NetProcCmdlet
         catch (NetProcException e)
         {
             WriteError(e);
-            return;
+            return null;
         }
 
-        List(process, name, stopped);
+        List(process, name, stopped, write);
+        return process;
     }
 
-    /// <summary>Binds and listens; a failure (address in use, say) is an error record and leaves nothing behind.</summary>
+    /// <summary>
+    /// Binds and listens (with <paramref name="tls"/>, a TLS server); a failure (address in use, say) is an error record
+    /// and leaves nothing behind.
+    /// </summary>
     private protected void Listen(
         string name,
         string? host,
@@ -69,8 +79,9 @@ public abstract class CreateProcessCmdlet : NetProcCmdlet
         ProcessSocketType socketType,
         int backlog,
         bool stopped,
-        Action<ProcessObject> configure) =>
-        Open(() => ServerProcess.Listen(Session.Table, host, service, family, backlog, socketType), name, stopped, configure);
+        Action<ProcessObject> configure,
+        TlsSettings? tls = null) =>
+        Open(() => ServerProcess.Listen(Session.Table, host, service, family, backlog, socketType, tls), name, stopped, configure);
 
     /// <summary>Opens a datagram socket, client or server: open at once, no handshake.</summary>
     private protected void OpenDatagram(
@@ -126,7 +137,7 @@ public abstract class CreateProcessCmdlet : NetProcCmdlet
         configure(process);
         WriteVerbose(process switch
         {
-            ServerProcess server => $"Listening on {server.LocalEndPoint} (backlog {server.Backlog}).",
+            ServerProcess server => $"Listening on {server.LocalEndPoint} (backlog {server.Backlog}){(server.Security == ProcessSecurity.Tls ? ", TLS" : string.Empty)}.",
             DatagramProcess { Kind: ProcessKind.Server } datagram => $"Datagram socket bound at {datagram.LocalEndPoint}.",
             DatagramProcess datagram => $"Datagram socket bound at {datagram.LocalEndPoint}, sending to {datagram.DatagramAddress}.",
             _ => $"Opened {process.Contact}.",
@@ -134,46 +145,13 @@ public abstract class CreateProcessCmdlet : NetProcCmdlet
         List(process, name, stopped);
     }
 
-    /// <summary>Lists and starts a ready process (suspended if asked), and writes it.</summary>
-    private void List(ProcessObject process, string name, bool stopped)
+    /// <summary>Lists and starts a ready process (suspended if asked), and writes it unless told not to.</summary>
+    private void List(ProcessObject process, string name, bool stopped, bool write = true)
     {
         Session.Table.Add(process, name, stopped);
-        WriteObject(process);
-    }
-
-    /// <summary>Waits for a blocking connect, telling -Verbose each step as the connect takes it.</summary>
-    private void WaitForConnect(Task connect, ConcurrentQueue<string> steps)
-    {
-        try
+        if (write)
         {
-            while (!connect.Wait(100))
-            {
-                WriteSteps(steps);
-                if (Stopping)
-                {
-                    throw new PipelineStoppedException();
-                }
-            }
-        }
-        catch (AggregateException e) when (e.InnerException is NetProcException inner)
-        {
-            throw inner;
-        }
-        catch (AggregateException e) when (e.InnerException is OperationCanceledException)
-        {
-            throw new PipelineStoppedException();
-        }
-        finally
-        {
-            WriteSteps(steps);
-        }
-    }
-
-    private void WriteSteps(ConcurrentQueue<string> steps)
-    {
-        while (steps.TryDequeue(out string? step))
-        {
-            WriteVerbose(step);
+            WriteObject(process);
         }
     }
 }

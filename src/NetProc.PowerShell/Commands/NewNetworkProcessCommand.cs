@@ -1,4 +1,6 @@
+using System.Collections;
 using System.Management.Automation;
+using System.Text;
 using NetProc.Engine;
 using NetProc.Session;
 
@@ -7,7 +9,7 @@ namespace NetProc.Commands;
 /// <summary>Emacs <c>make-network-process</c>: a TCP or unix-socket client, or with <c>-Server</c> a listener.</summary>
 [Cmdlet(VerbsCommon.New, "NetworkProcess")]
 [OutputType(typeof(StreamProcess), typeof(ServerProcess))]
-public sealed class NewNetworkProcessCommand : NewProcessCmdlet
+public sealed class NewNetworkProcessCommand : TlsParametersCmdlet
 {
 
     /// <summary>
@@ -46,6 +48,22 @@ public sealed class NewNetworkProcessCommand : NewProcessCmdlet
     [Parameter]
     public SwitchParameter Server { get; set; }
 
+    /// <summary>
+    /// A TLS client: the connect includes the TLS handshake, which checks the server's certificate against the system's
+    /// trust store and the host's name (see -CertificateAuthority, -ServerCertificateThumbprint, -TlsServerName); a
+    /// failure names its reason (TlsNameMismatch, TlsUntrustedCertificate, TlsCertificateExpired...). With -Server,
+    /// optional: -Certificate alone makes a TLS server.
+    /// </summary>
+    [Parameter]
+    public SwitchParameter Tls { get; set; }
+
+    /// <summary>
+    /// A TLS server asks every client for a certificate and accepts only clients whose certificate it trusts (the
+    /// system's store, or -CertificateAuthority); other clients fail their handshake, which the server's log hears.
+    /// </summary>
+    [Parameter]
+    public SwitchParameter RequireClientCertificate { get; set; }
+
     /// <summary>How many clients may wait in the kernel while the server does not accept (default 5).</summary>
     [Parameter]
     [ValidateRange(1, int.MaxValue)]
@@ -75,11 +93,74 @@ public sealed class NewNetworkProcessCommand : NewProcessCmdlet
     /// Seconds a client's connect may take, name lookup included (fractions allowed). Then it fails with ConnectTimeout
     /// and leaves nothing behind; with -NoWait the process turns Failed, its sentinel hearing "failed with code 110\n".
     /// Omitted: no limit but the system's (about two minutes for TCP; a unix client waits for room in its server's backlog).
+    /// With -Tls the handshake shares that time (then TlsHandshakeTimeout). For a TLS server: the seconds each client's
+    /// handshake may take (default 10).
     /// </summary>
     [Parameter]
     [Alias("TimeoutSec")]
     [ValidateRange(0, double.MaxValue)]
     public double? Timeout { get; set; }
+
+    /// <summary>
+    /// Creates the process suspended (Emacs <c>:stop t</c>): a stream or serial port reads nothing and a server accepts
+    /// nobody until Resume-NetworkProcess (a datagram socket still reads into its window). Callbacks can be set before
+    /// anything arrives.
+    /// </summary>
+    [Parameter]
+    [Alias("Suspended")]
+    public SwitchParameter Stopped { get; set; }
+
+    /// <summary>
+    /// Clears the process's QueryOnExit flag (Emacs <c>:noquery t</c>, which spares a process the question on exit):
+    /// when the session ends with it still live, it is closed without being listed in the warning that names the live
+    /// processes. A server's connections do not inherit the flag. Set-NetworkProcess -QueryOnExit changes it later.
+    /// </summary>
+    [Parameter]
+    public SwitchParameter NoQuery { get; set; }
+
+    /// <summary>
+    /// The name of the buffer that keeps the output (Emacs <c>:buffer</c>). Several processes may share one buffer;
+    /// Receive-NetworkProcess on any of them reads it. Omitted: the process keeps its output itself. A server's
+    /// connections get a buffer named after this one plus their <c>&lt;...&gt;</c> suffix.
+    /// </summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Buffer { get; set; }
+
+    /// <summary>
+    /// Called with every chunk of output instead of keeping it in the buffer (Emacs <c>:filter</c>):
+    /// <c>param($Process, $Data)</c>, $Data a string, or byte[] with -Encoding Byte. It runs on the PowerShell thread
+    /// while the session waits (prompt, Wait-NetworkProcess, Receive-NetworkProcess -Wait). A server gives it to
+    /// every connection it accepts.
+    /// </summary>
+    [Parameter]
+    public ScriptBlock? Filter { get; set; }
+
+    /// <summary>
+    /// Called when the process's status changes (Emacs <c>:sentinel</c>): <c>param($Process, $Message)</c>, with
+    /// Emacs's messages such as <c>"open\n"</c>, <c>"connection broken by remote peer\n"</c> and <c>"deleted\n"</c>
+    /// (a serial port: <c>"finished\n"</c>, and <c>"exited abnormally with code 256\n"</c> when the device goes away;
+    /// see about_NetProc). A server gives it to every connection it accepts.
+    /// </summary>
+    [Parameter]
+    public ScriptBlock? Sentinel { get; set; }
+
+    /// <summary>
+    /// Your own data kept with the process, in its Plist property (Emacs <c>:plist</c>); the hashtable is copied. A
+    /// server gives each connection a copy of its own.
+    /// </summary>
+    [Parameter]
+    public Hashtable? Plist { get; set; }
+
+    /// <summary>
+    /// How text is encoded when sent and decoded when received (Emacs <c>:coding</c>): utf8 (the default), ascii,
+    /// latin1, unicode, bigendianunicode, utf32, a code page number, an Encoding object, or Byte for binary data
+    /// (output then comes as byte[]). Decoding is stateful: a character split across two reads arrives whole.
+    /// </summary>
+    [Parameter]
+    [EncodingArgument]
+    [ArgumentCompleter(typeof(EncodingCompleter))]
+    public Encoding? Encoding { get; set; }
 
     protected override void ProcessRecord()
     {
@@ -95,13 +176,19 @@ public sealed class NewNetworkProcessCommand : NewProcessCmdlet
 
         void ConfigureNew(ProcessObject p)
         {
-            ConfigureShared(p);
+            Configure(p, Buffer, Filter, Sentinel, Plist, Encoding, NoQuery);
             p.Log = Log;
             p.Linger = Linger;
         }
 
         if (SocketType == ProcessSocketType.Datagram)
         {
+            if (Tls || AnyTlsParameter || RequireClientCertificate)
+            {
+                ThrowTerminating(new NetProcException(
+                    NetProcError.IncompatibleParameters, "TLS is for stream sockets: a datagram socket cannot carry it (DTLS is not supported).", Name));
+            }
+
             // A datagram socket is open at once, so -NoWait has nothing to wait for; a datagram server accepts nobody.
             if (Log is not null || MyInvocation.BoundParameters.ContainsKey(nameof(Backlog)))
             {
@@ -119,7 +206,8 @@ public sealed class NewNetworkProcessCommand : NewProcessCmdlet
         }
         else if (Server)
         {
-            if (NoWait || Timeout is not null)
+            bool tlsServer = Certificate is not null;
+            if (NoWait || (Timeout is not null && !tlsServer))
             {
                 ThrowTerminating(new NetProcException(
                     NetProcError.IncompatibleParameters,
@@ -127,11 +215,33 @@ public sealed class NewNetworkProcessCommand : NewProcessCmdlet
                     Name));
             }
 
-            Listen(Name, HostName, Service, Family, SocketType, Backlog, Stopped, ConfigureNew);
+            if (!tlsServer && (Tls || AnyTlsParameter || RequireClientCertificate))
+            {
+                ThrowTerminating(new NetProcException(
+                    NetProcError.IncompatibleParameters, "A TLS server needs -Certificate: its certificate, with its private key.", Name));
+            }
+
+            if (TryMakeTls(() => tlsServer ? ServerTlsSettings(RequireClientCertificate, Timeout) : null, out var serverTls))
+            {
+                Listen(Name, HostName, Service, Family, SocketType, Backlog, Stopped, ConfigureNew, serverTls);
+            }
         }
         else
         {
-            Connect(Name, HostName, Service, Family, SocketType, NoWait, Timeout, Stopped, ConfigureNew);
+            if (RequireClientCertificate || (!Tls && AnyTlsParameter))
+            {
+                ThrowTerminating(new NetProcException(
+                    NetProcError.IncompatibleParameters,
+                    RequireClientCertificate
+                        ? "-RequireClientCertificate is for TLS servers (-Server -Certificate); a TLS client shows its own with -Certificate."
+                        : "TLS parameters need -Tls (a TLS client) or -Server -Certificate (a TLS server).",
+                    Name));
+            }
+
+            if (TryMakeTls(() => Tls ? ClientTlsSettings() : null, out var clientTls))
+            {
+                Connect(Name, HostName, Service, Family, SocketType, NoWait, Timeout, Stopped, ConfigureNew, clientTls);
+            }
         }
     }
 }

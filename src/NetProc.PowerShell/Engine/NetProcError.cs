@@ -52,4 +52,37 @@ public enum NetProcError
 
     /// <summary>The device (its driver) refused valid settings, e.g. a pty asked for 7 data bits without parity.</summary>
     SerialSettingRefused,
+
+    /// <summary>A -Certificate or -CertificateAuthority that cannot be used: no such file, a wrong password, a server certificate without its key.</summary>
+    InvalidCertificate,
+
+    /// <summary>The TLS handshake failed for a reason none of the other Tls errors names (the peer closed during it, say).</summary>
+    TlsHandshakeFailed,
+
+    /// <summary>The TLS handshake did not finish within -Timeout (a server's: its handshake timeout).</summary>
+    TlsHandshakeTimeout,
+
+    /// <summary>The peer answered the TLS greeting with something that is not TLS (a plain-text service).</summary>
+    TlsNotSpoken,
+
+    /// <summary>The two sides share no TLS version or cipher suite (see -SslProtocol).</summary>
+    TlsProtocolMismatch,
+
+    /// <summary>The server's certificate is for other names than the one connected to (see -TlsServerName).</summary>
+    TlsNameMismatch,
+
+    /// <summary>The peer's certificate chain does not end at a trusted root (see -CertificateAuthority).</summary>
+    TlsUntrustedCertificate,
+
+    /// <summary>The peer's certificate has expired or is not valid yet.</summary>
+    TlsCertificateExpired,
+
+    /// <summary>The server's certificate is not the one pinned with -ServerCertificateThumbprint.</summary>
+    TlsThumbprintMismatch,
+
+    /// <summary>A certificate was refused for another reason (none sent, revoked, the peer refused ours).</summary>
+    TlsCertificateRejected,
+
+    /// <summary>Open-NetworkStream -Type StartTls: the server did not offer STARTTLS, or refused it.</summary>
+    TlsNotOffered,
 }

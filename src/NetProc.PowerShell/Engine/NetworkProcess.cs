@@ -20,6 +20,9 @@ public abstract class NetworkProcess : ProcessObject
 
     public ProcessFamily Family { get; private protected set; }
 
+    /// <summary>Plain, or Tls for a TLS client (from its creation), a TLS server and its connections.</summary>
+    public ProcessSecurity Security { get; private protected set; }
+
     /// <summary>The host as the user gave it (Emacs keeps <c>:host</c> unresolved).</summary>
     public string? Host { get; private protected init; }
 

@@ -12,17 +12,24 @@ public sealed class ServerProcess : NetworkProcess
 {
     private const int AcceptorStackSize = 256 * 1024;
 
+    /// <summary>How many TLS handshakes a server runs at once; beyond it accepting waits, as for a full window.</summary>
+    private const int MaxHandshakesInFlight = 128;
+
     private readonly Socket listener;
     private readonly string? socketFile;
     private readonly int backlog;
+    private readonly TlsSettings? tls;
+    private readonly SemaphoreSlim handshakes = new(MaxHandshakesInFlight);
 
     private ServerProcess(
-        ProcessTable table, Socket listener, ProcessSocketType protocol, string? host, object? service, int backlog, string? socketFile)
+        ProcessTable table, Socket listener, ProcessSocketType protocol, string? host, object? service, int backlog, string? socketFile, TlsSettings? tls)
         : base(table, ProcessKind.Server, protocol, host, service, Endpoints.FamilyOf(listener.LocalEndPoint!))
     {
         this.listener = listener;
         this.backlog = backlog;
         this.socketFile = socketFile;
+        this.tls = tls;
+        Security = tls is null ? ProcessSecurity.Plain : ProcessSecurity.Tls;
         LocalEndPoint = listener.LocalEndPoint;
         Service = listener.LocalEndPoint is IPEndPoint ip ? ip.Port : service;
         Status = ProcessStatus.Listen;
@@ -33,10 +40,17 @@ public sealed class ServerProcess : NetworkProcess
 
     /// <summary>
     /// Binds and listens (loopback unless <paramref name="host"/> names another address). Port 0 lets the kernel
-    /// choose; <see cref="NetworkProcess.Service"/> then shows the real port. Fails before anything is listed.
+    /// choose; <see cref="NetworkProcess.Service"/> then shows the real port. Fails before anything is listed. With
+    /// <paramref name="tls"/>, every connection negotiates TLS before it is listed.
     /// </summary>
     internal static ServerProcess Listen(
-        ProcessTable table, string? host, object? service, ProcessFamily? family, int backlog, ProcessSocketType protocol = ProcessSocketType.Stream)
+        ProcessTable table,
+        string? host,
+        object? service,
+        ProcessFamily? family,
+        int backlog,
+        ProcessSocketType protocol = ProcessSocketType.Stream,
+        TlsSettings? tls = null)
     {
         if (backlog < 1)
         {
@@ -44,7 +58,7 @@ public sealed class ServerProcess : NetworkProcess
         }
 
         var (socket, file) = BindServerSocket(host, service, family, protocol, s => s.Listen(backlog));
-        return new ServerProcess(table, socket, protocol, family == ProcessFamily.Local ? null : host, service, backlog, file);
+        return new ServerProcess(table, socket, protocol, family == ProcessFamily.Local ? null : host, service, backlog, file, tls);
     }
 
     /// <summary>
@@ -68,7 +82,7 @@ public sealed class ServerProcess : NetworkProcess
     private Delivery.AcceptFailed Report(AcceptFailure failure)
     {
         RecordError(failure.Error);
-        return new Delivery.AcceptFailed(this, $"accept failed with code {failure.Code}\n");
+        return new Delivery.AcceptFailed(this, failure.LogMessage);
     }
 
     /// <summary>
@@ -158,7 +172,20 @@ public sealed class ServerProcess : NetworkProcess
                     accepted.NoDelay = true;
                 }
 
-                PostCounted(new AcceptedSocket(Table, accepted, SocketType, Service, Family), 1);
+                if (tls is null)
+                {
+                    PostCounted(new AcceptedSocket(Table, new SocketTransport(accepted), SocketType, Service, Family), 1);
+                }
+                else
+                {
+                    handshakes.Wait(Closing);
+                    _ = NegotiateThenPostAsync(accepted, tls);
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                accepted?.Dispose();
+                return;
             }
             catch (SocketException e) when (e.SocketErrorCode == SocketError.WouldBlock)
             {
@@ -174,9 +201,36 @@ public sealed class ServerProcess : NetworkProcess
 
                 // Out of descriptors or a similar passing failure: tell the log, wait a little, keep serving.
                 int code = e is SocketException s ? s.NativeErrorCode : -1;
-                Post(new AcceptFailure(code, e));
+                Post(new AcceptFailure($"accept failed with code {code}\n", e));
                 Thread.Sleep(100);
             }
+        }
+    }
+
+    /// <summary>
+    /// A TLS server's connection negotiates on the thread pool, so a slow or hostile client never holds up the accept
+    /// loop; it is posted (and later listed) only once its handshake succeeded. A failed handshake costs the server a
+    /// log line, <c>"accept from HOST failed with code TlsNotSpoken\n"</c>, and its LastError.
+    /// </summary>
+    private async Task NegotiateThenPostAsync(Socket accepted, TlsSettings settings)
+    {
+        string client = (accepted.RemoteEndPoint as IPEndPoint)?.Address.ToString() ?? "-";
+        try
+        {
+            var session = await TlsNegotiator.ServerAsync(accepted, settings, client, Closing).ConfigureAwait(false);
+            PostCounted(new AcceptedSocket(Table, session, SocketType, Service, Family), 1);
+        }
+        catch (NetProcException e)
+        {
+            Post(new AcceptFailure($"accept from {client} failed with code {e.Error}\n", e));
+        }
+        catch (Exception)
+        {
+            // The server closed meanwhile (the negotiator closed the socket): nobody is left to tell.
+        }
+        finally
+        {
+            handshakes.Release();
         }
     }
 }
@@ -184,10 +238,11 @@ public sealed class ServerProcess : NetworkProcess
 /// <summary>
 /// A connection the server accepted, waiting to be listed. Its process is made, and reads, on the accept thread; what
 /// it reads waits, held, until the pipeline thread lists it, so its first output follows its "open from" sentinel.
+/// A TLS server's connection arrives here once its handshake succeeded.
 /// </summary>
 internal sealed class AcceptedSocket : IDisposable
 {
-    public AcceptedSocket(ProcessTable table, Socket socket, ProcessSocketType protocol, object? serverService, ProcessFamily family)
+    public AcceptedSocket(ProcessTable table, IStreamTransport socket, ProcessSocketType protocol, object? serverService, ProcessFamily family)
     {
         var remote = socket.RemoteEndPoint as IPEndPoint;
         Connection = StreamProcess.ForAccepted(
@@ -201,16 +256,19 @@ internal sealed class AcceptedSocket : IDisposable
     public void Dispose() => Connection.CloseTransport();
 }
 
-/// <summary>An <c>accept()</c> that failed; Emacs tells the server's log <c>"accept failed with code N\n"</c>.</summary>
+/// <summary>
+/// An <c>accept()</c> that failed (Emacs tells the server's log <c>"accept failed with code N\n"</c>), or a TLS client's
+/// handshake that failed (<c>"accept from HOST failed with code TlsNotSpoken\n"</c>).
+/// </summary>
 internal sealed class AcceptFailure
 {
-    public AcceptFailure(int code, Exception error)
+    public AcceptFailure(string logMessage, Exception error)
     {
-        Code = code;
+        LogMessage = logMessage;
         Error = error;
     }
 
-    public int Code { get; }
+    public string LogMessage { get; }
 
     public Exception Error { get; }
 }

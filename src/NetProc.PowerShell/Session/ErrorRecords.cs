@@ -14,7 +14,10 @@ internal static class ErrorRecords
     private static ErrorCategory CategoryOf(NetProcError error) => error switch
     {
         NetProcError.ConnectionRefused or NetProcError.ConnectFailed or NetProcError.SendFailed => ErrorCategory.ConnectionError,
-        NetProcError.ConnectTimeout => ErrorCategory.OperationTimeout,
+        NetProcError.ConnectTimeout or NetProcError.TlsHandshakeTimeout => ErrorCategory.OperationTimeout,
+        NetProcError.TlsHandshakeFailed or NetProcError.TlsNotSpoken or NetProcError.TlsProtocolMismatch or NetProcError.TlsNotOffered => ErrorCategory.ProtocolError,
+        NetProcError.TlsNameMismatch or NetProcError.TlsUntrustedCertificate or NetProcError.TlsCertificateExpired
+            or NetProcError.TlsThumbprintMismatch or NetProcError.TlsCertificateRejected => ErrorCategory.SecurityError,
         NetProcError.HostNotFound or NetProcError.ProcessNotFound or NetProcError.BufferNotFound
             or NetProcError.SerialPortNotFound => ErrorCategory.ObjectNotFound,
         NetProcError.SerialPortBusy => ErrorCategory.ResourceBusy,

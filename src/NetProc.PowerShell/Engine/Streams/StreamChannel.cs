@@ -50,6 +50,31 @@ internal sealed class StreamChannel
     public bool TryPull(int lingerMicroseconds) => receiver.TryPull(lingerMicroseconds);
 
     /// <summary>
+    /// Hands the transport over for an upgrade in place (STARTTLS): everything queued is written first (before
+    /// <paramref name="deadline"/>), then the receiver stops at a read boundary, so what was read is in the inbox in
+    /// order and the rest waits in the transport for its new owner. The channel is done with afterwards.
+    /// </summary>
+    public async Task<IStreamTransport> DetachAsync(DateTime deadline)
+    {
+        if (eofQueued)
+        {
+            throw new NetProcException(
+                NetProcError.OutputClosed, $"Process {owner.Name} has sent end-of-file: TLS cannot start on a connection it no longer writes to.", owner);
+        }
+
+        if (!await Timeouts.Within(sender.Idle(), deadline).ConfigureAwait(false))
+        {
+            throw new NetProcException(
+                NetProcError.TlsHandshakeTimeout,
+                $"Process {owner.Name} could not write what it had sent before -Timeout passed, so TLS did not start: its peer does not read.",
+                owner);
+        }
+
+        receiver.StopAtReadBoundary();
+        return transport;
+    }
+
+    /// <summary>
     /// Closes: at once with a reset if <paramref name="abort"/> or the linger time is 0; plainly when the peer has ended
     /// and nothing waits to be written; else gracefully, off the pipeline thread. The task completes once closed.
     /// </summary>

@@ -10,6 +10,8 @@ public sealed class StreamProcess : NetworkProcess
 {
     private readonly ProcessFamily? requestedFamily;
     private double? connectTimeout;
+    private TlsSettings? tlsSettings;
+    private volatile bool upgrading;
     private StreamChannel? channel;
 
     private StreamProcess(
@@ -22,7 +24,8 @@ public sealed class StreamProcess : NetworkProcess
     /// <summary>
     /// A client not yet connected (a byte stream, or with <see cref="ProcessSocketType.SeqPacket"/> a unix socket that
     /// keeps message boundaries); bad ports and service names fail here, before anything exists. Its connect, name
-    /// lookup included, gives up after <paramref name="connectTimeout"/> seconds (null: no limit but the system's).
+    /// lookup included, gives up after <paramref name="connectTimeout"/> seconds (null: no limit but the system's); with
+    /// <paramref name="tls"/>, the TLS handshake that follows it shares that time.
     /// </summary>
     internal static StreamProcess CreateClient(
         ProcessTable table,
@@ -30,25 +33,37 @@ public sealed class StreamProcess : NetworkProcess
         object? service,
         ProcessFamily? family,
         ProcessSocketType socketType = ProcessSocketType.Stream,
-        double? connectTimeout = null)
+        double? connectTimeout = null,
+        TlsSettings? tls = null)
     {
         Endpoints.Validate(host, service, family, socketType, server: false);
         return new StreamProcess(table, ProcessKind.Client, socketType, family == ProcessFamily.Local ? null : host, service, family)
         {
             connectTimeout = connectTimeout,
+            tlsSettings = tls,
+            Security = tls is null ? ProcessSecurity.Plain : ProcessSecurity.Tls,
             Status = ProcessStatus.Connect,
         };
     }
 
-    /// <summary>A connection a server accepted; the server names it and lists it.</summary>
+    /// <summary>A connection a server accepted (over its TLS session, for a TLS server); the server names it and lists it.</summary>
     internal static StreamProcess ForAccepted(
-        ProcessTable table, Socket accepted, ProcessSocketType socketType, string? host, object? service, ProcessFamily family)
+        ProcessTable table, IStreamTransport accepted, ProcessSocketType socketType, string? host, object? service, ProcessFamily family)
     {
         var connection = new StreamProcess(table, ProcessKind.Connection, socketType, host, service, family);
-        connection.Attach(new SocketTransport(accepted));
+        connection.Attach(accepted);
         connection.Status = ProcessStatus.Open;
         return connection;
     }
+
+    /// <summary>What the TLS handshake settled (version, cipher suite, ALPN, the peer's certificate); null for a plain stream or before it.</summary>
+    public TlsInfo? Tls { get; private set; }
+
+    /// <summary>The server's greeting, as Open-NetworkStream -EndOfCommand read it (Emacs's <c>:return-list</c> <c>:greeting</c>); else null.</summary>
+    public string? Greeting { get; internal set; }
+
+    /// <summary>The server's answer to Open-NetworkStream's -CapabilityCommand (after STARTTLS: the one through TLS); else null.</summary>
+    public string? Capabilities { get; internal set; }
 
     /// <summary>
     /// Connects before the caller goes on (a blocking <c>New-NetworkProcess</c>), and the process is open.
@@ -80,9 +95,66 @@ public sealed class StreamProcess : NetworkProcess
     /// </summary>
     internal override Task SendAsync(ReadOnlyMemory<byte> data, bool eof)
     {
+        if (upgrading)
+        {
+            // Queued now, it would go out in the clear behind the handshake.
+            throw new NetProcException(NetProcError.ProcessNotRunning, $"Process {Name} is negotiating TLS: send once Protect-NetworkProcess returned.", this);
+        }
+
         return Status != ProcessStatus.Open || TransportClosed || channel is null
             ? base.SendAsync(data, eof)
             : channel.SendAsync(data, eof);
+    }
+
+    /// <summary>
+    /// Turns this open plain client into a TLS client in place (Emacs <c>gnutls-negotiate</c>, after a STARTTLS
+    /// dialogue): what was sent is written first, reading stops at a read boundary (what was read stays in the inbox,
+    /// ahead of everything read after), the handshake runs over the same socket within <paramref name="timeout"/>
+    /// seconds, and a new channel reads and writes through TLS. Name, callbacks, buffer and suspension are kept. A
+    /// failed handshake closes the connection: the process turns Failed, its sentinel hearing
+    /// <c>"failed with code TlsNameMismatch\n"</c>, and the error is thrown.
+    /// </summary>
+    internal async Task UpgradeToTlsAsync(TlsSettings tls, double? timeout, CancellationToken cancel, Action<string>? trace = null)
+    {
+        if (Kind != ProcessKind.Client || Status != ProcessStatus.Open || TransportClosed || channel?.Transport is not SocketTransport)
+        {
+            throw new NetProcException(
+                NetProcError.ProcessNotRunning,
+                Security == ProcessSecurity.Tls ? $"Process {Name} speaks TLS already."
+                : Kind != ProcessKind.Client ? $"Process {Name} is not a client: only a client's connection can start TLS (as the TLS client)."
+                : $"Process {Name} is not open (status {Status}): only an open connection can start TLS.",
+                this);
+        }
+
+        upgrading = true;
+        try
+        {
+            var deadline = Timeouts.DeadlineAfter(timeout);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancel, Closing);
+            var plain = (SocketTransport)await channel.DetachAsync(deadline).ConfigureAwait(false);
+            string serverName = tls.ServerName ?? Host ?? Endpoints.DefaultHost(Family);
+            trace?.Invoke($"TLS handshake with {HostAndService} as '{serverName}' over the open connection...");
+            TlsTransport session;
+            try
+            {
+                session = await TlsNegotiator.ClientAsync(plain.Socket, tls, serverName, HostAndService, deadline, timeout, linked.Token).ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                // The socket is gone with the handshake (a Ctrl+C included): the connection is over.
+                string code = e is NetProcException failure ? failure.Error.ToString() : nameof(NetProcError.TlsHandshakeFailed);
+                Post(new StatusChange(ProcessStatus.Failed, code, $"failed with code {code}\n", e));
+                throw;
+            }
+
+            trace?.Invoke($"TLS: {session.Info}.");
+            Attach(session);
+            channel!.Start();
+        }
+        finally
+        {
+            upgrading = false;
+        }
     }
 
     /// <summary>
@@ -100,14 +172,31 @@ public sealed class StreamProcess : NetworkProcess
         channel?.Close(abort);
     }
 
-    /// <summary>Connects and takes the connected socket as the transport; the endpoints and family become the real ones.</summary>
+    /// <summary>
+    /// Connects (and negotiates TLS, within the same timeout) and takes the connected socket, or its TLS session, as the
+    /// transport; the endpoints and family become the real ones.
+    /// </summary>
     private async Task AttachConnectedAsync(CancellationToken cancel, Action<string>? trace)
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancel, Closing);
+        var deadline = Timeouts.DeadlineAfter(connectTimeout);
         var socket = await SocketConnector.ConnectAsync(Host, Service, requestedFamily, SocketType, HostAndService, connectTimeout, linked.Token, trace)
             .ConfigureAwait(false);
         Family = Endpoints.FamilyOf(socket.RemoteEndPoint!);
-        var connected = new SocketTransport(socket);
+        IStreamTransport connected;
+        if (tlsSettings is { } tls)
+        {
+            string serverName = tls.ServerName ?? Host ?? Endpoints.DefaultHost(Family);
+            trace?.Invoke($"TLS handshake with {HostAndService} as '{serverName}'...");
+            var session = await TlsNegotiator.ClientAsync(socket, tls, serverName, HostAndService, deadline, connectTimeout, linked.Token).ConfigureAwait(false);
+            trace?.Invoke($"TLS: {session.Info}.");
+            connected = session;
+        }
+        else
+        {
+            connected = new SocketTransport(socket);
+        }
+
         Attach(connected);
 
         // Removed while connecting: the close found no transport to close, so close it here (the barrier orders the
@@ -135,9 +224,10 @@ public sealed class StreamProcess : NetworkProcess
         }
         catch (NetProcException e)
         {
+            // A failure with no errno (a TLS handshake's) says its ErrorId: "failed with code TlsNameMismatch".
             object code = e.Error == NetProcError.HostNotFound
                 ? $"Name lookup of {e.Target} failed"
-                : e.InnerException is SocketException s ? s.NativeErrorCode : -1;
+                : e.InnerException is SocketException s ? s.NativeErrorCode : e.Error.ToString();
             Post(new StatusChange(ProcessStatus.Failed, code, $"failed with code {code}\n", e));
         }
         catch (Exception e)
@@ -150,6 +240,8 @@ public sealed class StreamProcess : NetworkProcess
     private void Attach(IStreamTransport connected)
     {
         channel = new StreamChannel(this, connected, ownReaderThread: Kind == ProcessKind.Client, "connection broken by remote peer\n");
+        Tls = (connected as TlsTransport)?.Info;
+        Security = Tls is null ? ProcessSecurity.Plain : ProcessSecurity.Tls;
         LocalEndPoint = connected.LocalEndPoint;
         RemoteEndPoint = connected.RemoteEndPoint;
     }

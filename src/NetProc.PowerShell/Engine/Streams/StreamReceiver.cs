@@ -98,6 +98,19 @@ internal sealed class StreamReceiver
     public void Stop() => stopRequested = true;
 
     /// <summary>
+    /// Stops reading for good and leaves the transport open, for an upgrade that takes it over (STARTTLS): a read under
+    /// way on the reader thread or the pipeline thread ends first, and none starts after. A reader waiting for data
+    /// takes none: it stops when it wakes. (An awaited read is only ever started once data is there, so it cannot take
+    /// what the new transport is waiting for.)
+    /// </summary>
+    public void StopAtReadBoundary()
+    {
+        stopRequested = true;
+        Monitor.Enter(receiveLock);
+        Monitor.Exit(receiveLock);
+    }
+
+    /// <summary>
     /// On the pipeline thread while it waits for this process's output: reads what waits there and then, rather than
     /// waking the reader thread to read it; with nothing there, waits up to <paramref name="lingerMicroseconds"/> for
     /// it. True when it read something (or found the close).
@@ -173,6 +186,11 @@ internal sealed class StreamReceiver
                     if (pulling)
                     {
                         continue;
+                    }
+
+                    if (stopRequested)
+                    {
+                        return;
                     }
 
                     var read = ReadOnce();

@@ -31,6 +31,35 @@ internal static class SocketQueues
         }
     }
 
+    /// <summary>
+    /// After the end of output: completes with true once the peer acknowledged everything (or ended its side), false if
+    /// the deadline passes first. It polls the kernel's count (nothing signals it), more rarely as the wait goes on.
+    /// </summary>
+    public static async Task<bool> PeerTookEverythingAsync(Socket socket, DateTime deadline, Task peerEnded)
+    {
+        if (socket.ProtocolType != ProtocolType.Tcp || !CanTell)
+        {
+            // Only Linux tells; elsewhere the kernel finishes after close.
+            return true;
+        }
+
+        for (int pause = 1; ; pause = Math.Min(pause * 2, 100))
+        {
+            if (peerEnded.IsCompleted || Unacknowledged(socket) == 0)
+            {
+                return true;
+            }
+
+            if (Timeouts.HasPassed(deadline))
+            {
+                return false;
+            }
+
+            var wakeUp = DateTime.UtcNow.AddMilliseconds(pause);
+            await Timeouts.Within(peerEnded, wakeUp < deadline ? wakeUp : deadline).ConfigureAwait(false);
+        }
+    }
+
     [DllImport("libc", EntryPoint = "ioctl", SetLastError = true)]
     private static extern int QueryInt(SafeHandle descriptor, nuint request, out int value);
 }

@@ -25,6 +25,9 @@ internal sealed class SocketTransport : IStreamTransport
         RemoteEndPoint = connected.RemoteEndPoint;
     }
 
+    /// <summary>The connected socket, for a TLS upgrade to take over once the channel let go of it.</summary>
+    public Socket Socket => socket;
+
     public EndPoint? LocalEndPoint { get; }
 
     public EndPoint? RemoteEndPoint { get; }
@@ -86,31 +89,8 @@ internal sealed class SocketTransport : IStreamTransport
     /// <summary>In the kernel and not yet acknowledged by the peer (for a unix socket: not yet read by it); Linux only.</summary>
     public long Unacknowledged => SocketQueues.Unacknowledged(socket);
 
-    /// <summary>Polls the kernel's unacknowledged count (nothing signals it), more rarely as the wait goes on.</summary>
-    public async Task<bool> PeerTookEverythingAsync(DateTime deadline, Task peerEnded)
-    {
-        if (socket.ProtocolType != ProtocolType.Tcp || !SocketQueues.CanTell)
-        {
-            // Only Linux tells; elsewhere the kernel finishes after close.
-            return true;
-        }
-
-        for (int pause = 1; ; pause = Math.Min(pause * 2, 100))
-        {
-            if (peerEnded.IsCompleted || SocketQueues.Unacknowledged(socket) == 0)
-            {
-                return true;
-            }
-
-            if (Timeouts.HasPassed(deadline))
-            {
-                return false;
-            }
-
-            var wakeUp = DateTime.UtcNow.AddMilliseconds(pause);
-            await Timeouts.Within(peerEnded, wakeUp < deadline ? wakeUp : deadline).ConfigureAwait(false);
-        }
-    }
+    public Task<bool> PeerTookEverythingAsync(DateTime deadline, Task peerEnded) =>
+        SocketQueues.PeerTookEverythingAsync(socket, deadline, peerEnded);
 
     public void DiscardInput()
     {

@@ -1,0 +1,189 @@
+using System.Buffers;
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+
+namespace NetProc.Engine;
+
+/// <summary>
+/// A TLS session over a connected stream socket, after its handshake (see <see cref="TlsNegotiator"/>). Records are
+/// decrypted by <see cref="SslStream"/>, so reads are awaited, never polled; the socket underneath still tells what the
+/// peer has not acknowledged, and the end of output is TLS's close_notify followed by the socket's FIN.
+/// </summary>
+internal sealed class TlsTransport : IStreamTransport
+{
+    // At most this much per write, so the sent count moves on during a large send (one TLS record is 16 KiB).
+    private const int MaxWriteSize = 256 * 1024;
+
+    // Reads that a close discards at most before the socket closes: a peer that keeps sending gets its reset then.
+    private const int MaxDiscardReads = 64;
+
+    private readonly Socket socket;
+    private readonly SslStream stream;
+    private Task? outputEnded;
+
+    // The end or failure a gathering read met after it had read something: the next read reports it.
+    private EndOfInput? pendingEnd;
+
+    public TlsTransport(Socket socket, SslStream stream, TlsInfo info)
+    {
+        this.socket = socket;
+        this.stream = stream;
+        Info = info;
+        LocalEndPoint = socket.LocalEndPoint;
+        RemoteEndPoint = socket.RemoteEndPoint;
+    }
+
+    /// <summary>What the handshake settled.</summary>
+    public TlsInfo Info { get; }
+
+    public EndPoint? LocalEndPoint { get; }
+
+    public EndPoint? RemoteEndPoint { get; }
+
+    public bool CanPoll => false;
+
+    public long Unacknowledged => SocketQueues.Unacknowledged(socket);
+
+    public bool Poll(int microseconds) => throw new NotSupportedException("A TLS stream is read with awaited reads only.");
+
+    public int ReadNow(Span<byte> block) => throw new NotSupportedException("A TLS stream is read with awaited reads only.");
+
+    /// <summary>A zero-byte read: completes once a record (or the end) arrived, holding no read block meanwhile.</summary>
+    public async ValueTask WaitReadableAsync() => await stream.ReadAsync(Memory<byte>.Empty).ConfigureAwait(false);
+
+    /// <summary>
+    /// Reads one record or more: a TLS read returns at most one record (16 KiB), so while the socket already holds more
+    /// the reads go on into the same block. A chunk is then as large as a plain socket's read, and costs the receiver
+    /// and the reader of the buffer the same. What a further read meets (the end, a failure) is kept for the next call,
+    /// so nothing already read is lost.
+    /// </summary>
+    public async ValueTask<int> ReadAsync(Memory<byte> block)
+    {
+        if (pendingEnd is { } ended)
+        {
+            pendingEnd = null;
+            return ended.Failure is null ? 0 : throw ended.Failure;
+        }
+
+        int n = await stream.ReadAsync(block).ConfigureAwait(false);
+        while (n > 0 && n < block.Length && HasRawInput())
+        {
+            try
+            {
+                int more = await stream.ReadAsync(block[n..]).ConfigureAwait(false);
+                if (more == 0)
+                {
+                    pendingEnd = new EndOfInput(null);
+                    break;
+                }
+
+                n += more;
+            }
+            catch (Exception e)
+            {
+                pendingEnd = new EndOfInput(e);
+                break;
+            }
+        }
+
+        return n;
+    }
+
+    public async ValueTask<int> WriteSomeAsync(ReadOnlyMemory<byte> data)
+    {
+        var some = data.Length > MaxWriteSize ? data[..MaxWriteSize] : data;
+        await stream.WriteAsync(some).ConfigureAwait(false);
+        return some.Length;
+    }
+
+    /// <summary>
+    /// Sends close_notify, then the socket's FIN, once, behind every write (the send queue calls it only after its
+    /// last write has completed). It goes on in the background; <see cref="PeerTookEverythingAsync"/> waits for it.
+    /// </summary>
+    public void ShutdownWrite()
+    {
+        if (outputEnded is null)
+        {
+            outputEnded = EndOutputAsync();
+        }
+    }
+
+    public async Task<bool> PeerTookEverythingAsync(DateTime deadline, Task peerEnded)
+    {
+        if (outputEnded is { } ending && !await Timeouts.Within(Task.WhenAny(ending, peerEnded), deadline).ConfigureAwait(false))
+        {
+            return false;
+        }
+
+        return await SocketQueues.PeerTookEverythingAsync(socket, deadline, peerEnded).ConfigureAwait(false);
+    }
+
+    /// <summary>Drops the raw records waiting in the kernel: nothing of them is wanted once closing.</summary>
+    public void DiscardInput()
+    {
+        byte[] scrap = ArrayPool<byte>.Shared.Rent(ProcessObject.MaxReadSize);
+        try
+        {
+            for (int i = 0; i < MaxDiscardReads && socket.Available > 0; i++)
+            {
+                socket.Receive(scrap, Math.Min(scrap.Length, socket.Available), SocketFlags.None);
+            }
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // Reset or closed: nothing to drop.
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(scrap);
+        }
+    }
+
+    public void Close()
+    {
+        stream.Dispose();
+        SocketCloser.Close(socket);
+    }
+
+    public void Abort()
+    {
+        try
+        {
+            socket.LingerState = new LingerOption(true, 0);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // Already reset or closed.
+        }
+
+        Close();
+    }
+
+    private bool HasRawInput()
+    {
+        try
+        {
+            return socket.Available > 0;
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            return false;
+        }
+    }
+
+    private async Task EndOutputAsync()
+    {
+        try
+        {
+            await stream.ShutdownAsync().ConfigureAwait(false);
+            socket.Shutdown(SocketShutdown.Send);
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or InvalidOperationException)
+        {
+            // The peer is gone or the stream closed meanwhile: that direction is done either way.
+        }
+    }
+
+    private sealed record EndOfInput(Exception? Failure);
+}

@@ -1,0 +1,345 @@
+// .NET SslStream peers for the TLS tests: a server that echoes (or sends a payload) and clients, so NetProc's TLS is
+// checked against the platform's own implementation as well as against openssl.
+using System;
+using System.Collections.Concurrent;
+using System.IO;
+using System.Linq;
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+
+public sealed class NetProcTlsPeer : IDisposable
+{
+    private readonly TcpListener listener;
+    private readonly SslServerAuthenticationOptions options;
+    private readonly byte[] payload;
+
+    private NetProcTlsPeer(SslServerAuthenticationOptions options, byte[] payload)
+    {
+        this.options = options;
+        this.payload = payload;
+        listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start(100);
+        Port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        Task.Run(AcceptLoopAsync);
+    }
+
+    public int Port { get; }
+
+    /// <summary>Why handshakes failed, in order.</summary>
+    public ConcurrentQueue<string> Errors { get; } = new();
+
+    /// <summary>The certificate the last client showed, if any.</summary>
+    public X509Certificate2 ClientCertificate { get; private set; }
+
+    /// <summary>
+    /// A TLS server on 127.0.0.1, port 0: each connection handshakes, then echoes what it reads (or, with a payload,
+    /// sends it and closes).
+    /// </summary>
+    public static NetProcTlsPeer StartServer(
+        X509Certificate2 certificate, SslProtocols protocols = SslProtocols.None, string[] alpn = null, X509Certificate2 clientCa = null, byte[] payload = null)
+    {
+        var options = new SslServerAuthenticationOptions
+        {
+            ServerCertificate = certificate,
+            EnabledSslProtocols = protocols,
+            ApplicationProtocols = alpn?.Select(a => new SslApplicationProtocol(a)).ToList(),
+            ClientCertificateRequired = clientCa != null,
+            CertificateChainPolicy = Policy(clientCa),
+        };
+        return new NetProcTlsPeer(options, payload);
+    }
+
+    /// <summary>A TLS client connected to 127.0.0.1:<paramref name="port"/>, trusting <paramref name="ca"/>.</summary>
+    public static SslStream Connect(int port, X509Certificate2 ca, string serverName = "localhost", X509Certificate2 clientCertificate = null, int timeoutMs = 5000) =>
+        ConnectAsync(port, ca, serverName, clientCertificate, timeoutMs).GetAwaiter().GetResult();
+
+    /// <summary>The same, awaited (many clients at once must not each hold a pool thread).</summary>
+    public static async Task<SslStream> ConnectAsync(int port, X509Certificate2 ca, string serverName, X509Certificate2 clientCertificate, int timeoutMs)
+    {
+        var client = new TcpClient();
+        await client.ConnectAsync(IPAddress.Loopback, port);
+        client.ReceiveTimeout = timeoutMs;
+        var stream = new SslStream(client.GetStream(), false);
+        var options = new SslClientAuthenticationOptions
+        {
+            TargetHost = serverName,
+            CertificateChainPolicy = Policy(ca),
+            ClientCertificates = clientCertificate == null ? null : new X509CertificateCollection { clientCertificate },
+        };
+        using var cancel = new CancellationTokenSource(timeoutMs);
+        await stream.AuthenticateAsClientAsync(options, cancel.Token);
+        return stream;
+    }
+
+    /// <summary>
+    /// <paramref name="clients"/> TLS clients at once, each sending <paramref name="lines"/> lines and reading each
+    /// back; returns how many lines came back right in all.
+    /// </summary>
+    public static async Task<int> EchoLinesAsync(int port, X509Certificate2 ca, int clients, int lines, int timeoutMs)
+    {
+        int right = 0;
+        await Task.WhenAll(Enumerable.Range(0, clients).Select(c => Task.Run(async () =>
+        {
+            using var stream = await ConnectAsync(port, ca, "localhost", null, timeoutMs);
+            using var reader = new StreamReader(stream, Encoding.ASCII);
+            for (int i = 0; i < lines; i++)
+            {
+                string line = $"client {c} line {i}";
+                await stream.WriteAsync(Encoding.ASCII.GetBytes(line + "\n"));
+                if (await reader.ReadLineAsync().WaitAsync(TimeSpan.FromMilliseconds(timeoutMs)) == line)
+                {
+                    Interlocked.Increment(ref right);
+                }
+            }
+        })));
+        return right;
+    }
+
+    public void Dispose() => listener.Stop();
+
+    private static X509ChainPolicy Policy(X509Certificate2 ca)
+    {
+        if (ca == null)
+        {
+            return null;
+        }
+
+        var policy = new X509ChainPolicy { TrustMode = X509ChainTrustMode.CustomRootTrust, RevocationMode = X509RevocationMode.NoCheck };
+        policy.CustomTrustStore.Add(ca);
+        return policy;
+    }
+
+    private async Task AcceptLoopAsync()
+    {
+        while (true)
+        {
+            Socket socket;
+            try
+            {
+                socket = await listener.AcceptSocketAsync();
+            }
+            catch (Exception)
+            {
+                return;
+            }
+
+            _ = Task.Run(() => ServeAsync(socket));
+        }
+    }
+
+    private async Task ServeAsync(Socket socket)
+    {
+        using var stream = new SslStream(new NetworkStream(socket, true), false);
+        try
+        {
+            using var cancel = new CancellationTokenSource(10000);
+            await stream.AuthenticateAsServerAsync(options, cancel.Token);
+            if (stream.RemoteCertificate != null)
+            {
+                ClientCertificate = new X509Certificate2(stream.RemoteCertificate);
+            }
+
+            if (payload != null)
+            {
+                await stream.WriteAsync(payload);
+                await stream.ShutdownAsync();
+                socket.Shutdown(SocketShutdown.Send);
+                var scrap = new byte[4096];
+                while (await stream.ReadAsync(scrap) > 0)
+                {
+                }
+
+                return;
+            }
+
+            var buffer = new byte[16384];
+            int n;
+            while ((n = await stream.ReadAsync(buffer)) > 0)
+            {
+                await stream.WriteAsync(buffer.AsMemory(0, n));
+            }
+        }
+        catch (Exception e)
+        {
+            Errors.Enqueue(e.GetBaseException().Message);
+        }
+    }
+}
+
+/// <summary>A plain TCP server on 127.0.0.1 that greets each client with a line of text and then only listens.</summary>
+public sealed class NetProcPlainGreeter : IDisposable
+{
+    private readonly TcpListener listener = new(IPAddress.Loopback, 0);
+    private readonly ConcurrentBag<Socket> accepted = new();
+
+    public NetProcPlainGreeter(string greeting)
+    {
+        listener.Start(10);
+        Port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        Task.Run(async () =>
+        {
+            try
+            {
+                while (true)
+                {
+                    var socket = await listener.AcceptSocketAsync();
+                    accepted.Add(socket);
+                    socket.Send(Encoding.ASCII.GetBytes(greeting));
+                }
+            }
+            catch (Exception)
+            {
+                // Stopped.
+            }
+        });
+    }
+
+    public int Port { get; }
+
+    public void Dispose()
+    {
+        listener.Stop();
+        foreach (var socket in accepted)
+        {
+            socket.Dispose();
+        }
+    }
+}
+
+/// <summary>
+/// A scripted SMTP-like server for STARTTLS: greets ("220 mail.test ESMTP ready"), answers EHLO with its
+/// capabilities (STARTTLS among them while plain, if offered), STARTTLS with "220 2.0.0 Ready to start TLS" and then a
+/// TLS handshake on the same connection, QUIT with "221 bye", and any other line with "250 ok: LINE". Lines are read a
+/// byte at a time, so nothing of the client's handshake is read as text.
+/// </summary>
+public sealed class NetProcSmtpPeer : IDisposable
+{
+    private readonly TcpListener listener = new(IPAddress.Loopback, 0);
+    private readonly X509Certificate2 certificate;
+    private readonly bool offerStartTls;
+
+    public NetProcSmtpPeer(X509Certificate2 certificate, bool offerStartTls = true, string afterTls = null)
+    {
+        this.certificate = certificate;
+        this.offerStartTls = offerStartTls;
+        AfterTls = afterTls;
+        listener.Start(10);
+        Port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        Task.Run(AcceptLoopAsync);
+    }
+
+    public int Port { get; }
+
+    /// <summary>Sent unasked right after the TLS handshake, if set (data that must arrive after what came before).</summary>
+    public string AfterTls { get; }
+
+    /// <summary>Every line the server read, in order, with "[tls]" before those read through TLS.</summary>
+    public ConcurrentQueue<string> Heard { get; } = new();
+
+    public void Dispose() => listener.Stop();
+
+    private async Task AcceptLoopAsync()
+    {
+        while (true)
+        {
+            Socket socket;
+            try
+            {
+                socket = await listener.AcceptSocketAsync();
+            }
+            catch (Exception)
+            {
+                return;
+            }
+
+            _ = Task.Run(() => ServeAsync(socket));
+        }
+    }
+
+    private async Task ServeAsync(Socket socket)
+    {
+        Stream stream = new NetworkStream(socket, true);
+        bool tls = false;
+        try
+        {
+            await WriteAsync(stream, "220 mail.test ESMTP ready\r\n");
+            while (true)
+            {
+                string line = await ReadLineAsync(stream);
+                if (line == null)
+                {
+                    return;
+                }
+
+                Heard.Enqueue((tls ? "[tls] " : string.Empty) + line);
+                string verb = line.Split(' ')[0].ToUpperInvariant();
+                if (verb == "EHLO")
+                {
+                    await WriteAsync(stream, "250-mail.test greets you\r\n250-SIZE 1000000\r\n" + (offerStartTls && !tls ? "250-STARTTLS\r\n" : string.Empty) + "250 HELP\r\n");
+                }
+                else if (verb == "STARTTLS" && offerStartTls && !tls)
+                {
+                    await WriteAsync(stream, "220 2.0.0 Ready to start TLS\r\n");
+                    var secure = new SslStream(stream, false);
+                    using var cancel = new CancellationTokenSource(10000);
+                    await secure.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificate = certificate }, cancel.Token);
+                    stream = secure;
+                    tls = true;
+                    if (AfterTls != null)
+                    {
+                        await WriteAsync(stream, AfterTls);
+                    }
+                }
+                else if (verb == "STARTTLS")
+                {
+                    await WriteAsync(stream, "502 5.5.1 Unrecognized command\r\n");
+                }
+                else if (verb == "QUIT")
+                {
+                    await WriteAsync(stream, "221 bye\r\n");
+                    return;
+                }
+                else
+                {
+                    await WriteAsync(stream, $"250 ok: {line}\r\n");
+                }
+            }
+        }
+        catch (Exception e)
+        {
+            Heard.Enqueue("error: " + e.GetBaseException().Message);
+        }
+        finally
+        {
+            stream.Dispose();
+        }
+    }
+
+    private static Task WriteAsync(Stream stream, string text) => stream.WriteAsync(Encoding.ASCII.GetBytes(text)).AsTask();
+
+    private static async Task<string> ReadLineAsync(Stream stream)
+    {
+        var line = new StringBuilder();
+        var one = new byte[1];
+        while (true)
+        {
+            if (await stream.ReadAsync(one) == 0)
+            {
+                return line.Length == 0 ? null : line.ToString();
+            }
+
+            if (one[0] == '\n')
+            {
+                return line.ToString().TrimEnd('\r');
+            }
+
+            line.Append((char)one[0]);
+        }
+    }
+}
