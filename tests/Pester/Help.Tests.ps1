@@ -65,6 +65,7 @@ Describe 'Cmdlet help' {
 
         AfterEach {
             Clear-NetworkProcesses
+            Stop-TestChildSocat
         }
 
         It '<Cmdlet> example <Number> runs as written, writes what its help says, and cleans up' -ForEach $examples {

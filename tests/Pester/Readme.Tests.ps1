@@ -33,6 +33,7 @@ BeforeAll {
 
 AfterAll {
     $script:tourRunspace.Dispose()
+    Stop-TestChildSocat
     Remove-Item /tmp/ctl.sock -ErrorAction SilentlyContinue
 }
 

@@ -298,6 +298,12 @@ function New-TestPtyPair {
     $pair
 }
 
+# Stops what an example or the README tour started and could not stop because it failed half-way: a socat left
+# running keeps the test run's output pipe open, and its pty links would send the next run to the wrong pty.
+function Stop-TestChildSocat {
+    Get-Process socat -ErrorAction Ignore | Where-Object { $_.Parent.Id -eq $PID } | ForEach-Object { $_.Kill(); $null = $_.WaitForExit(5000) }
+}
+
 # Ends a pair's socat (so both ptys hang up, as an unplugged adapter does) and deletes its folder.
 function Remove-TestPtyPair {
     param([Parameter(Mandatory)] $Pair, [double] $Timeout = 5)
