@@ -63,6 +63,16 @@ internal sealed class StreamDialogue
             var text = new StringBuilder(unread);
             process.ReadOutput(OutputForm.Text, detailed: false, chunk => text.Append(chunk as string ?? Encoding.UTF8.GetString((byte[])chunk)));
             unread = text.ToString();
+
+            // A peer that talks on and on without ever matching must not make the held text grow without bound.
+            if (unread.Length > ProcessObject.ReceiveWindow)
+            {
+                throw new NetProcException(
+                    NetProcError.ConnectFailed,
+                    $"{process.HostAndService} sent more than {ProcessObject.ReceiveWindow:N0} characters and none of it matched -EndOfCommand '{end}' for its {what}: "
+                    + "check the pattern.",
+                    process);
+            }
         }
     }
 

@@ -221,9 +221,10 @@ internal sealed class SerialDevice : IDisposable
             {
                 Port.Dispose();
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException)
+            catch (Exception)
             {
-                // A device that went away cannot be closed more than it is.
+                // A device that went away cannot be closed more than it is; whatever System.IO.Ports says of it, the
+                // close must not fail the removal that asked for it (this wait would rethrow it).
             }
         });
         closing.Wait(CloseWait);

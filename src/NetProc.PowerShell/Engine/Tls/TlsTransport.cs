@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
@@ -15,8 +14,6 @@ internal sealed class TlsTransport : IStreamTransport
     // At most this much per write, so the sent count moves on during a large send (one TLS record is 16 KiB).
     private const int MaxWriteSize = 256 * 1024;
 
-    // Reads that a close discards at most before the socket closes: a peer that keeps sending gets its reset then.
-    private const int MaxDiscardReads = 64;
 
     private readonly Socket socket;
     private readonly SslStream stream;
@@ -119,26 +116,7 @@ internal sealed class TlsTransport : IStreamTransport
         return await SocketQueues.PeerTookEverythingAsync(socket, deadline, peerEnded).ConfigureAwait(false);
     }
 
-    /// <summary>Drops the raw records waiting in the kernel: nothing of them is wanted once closing.</summary>
-    public void DiscardInput()
-    {
-        byte[] scrap = ArrayPool<byte>.Shared.Rent(ProcessObject.MaxReadSize);
-        try
-        {
-            for (int i = 0; i < MaxDiscardReads && socket.Available > 0; i++)
-            {
-                socket.Receive(scrap, Math.Min(scrap.Length, socket.Available), SocketFlags.None);
-            }
-        }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
-        {
-            // Reset or closed: nothing to drop.
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(scrap);
-        }
-    }
+    public void DiscardInput() => SocketQueues.DiscardInput(socket);
 
     public void Close()
     {

@@ -1,11 +1,18 @@
+using System.Buffers;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 
 namespace NetProc.Engine;
 
-/// <summary>What the kernel still holds of what a socket sent (Linux only: <c>SIOCOUTQ</c>).</summary>
+/// <summary>
+/// What the kernel holds for a socket: what it sent that the peer has not taken (Linux only: <c>SIOCOUTQ</c>), and
+/// what arrived that nobody read.
+/// </summary>
 internal static class SocketQueues
 {
+    // Reads that a close discards at most before the socket closes: a peer that keeps sending gets its reset then.
+    private const int MaxDiscardReads = 64;
+
     // SIOCOUTQ (= TIOCOUTQ): for TCP, bytes sent and not yet acknowledged (the FIN counts as one); for a unix stream
     // socket, bytes the peer has not yet read.
     private const nuint OutputQueueRequest = 0x5411;
@@ -57,6 +64,30 @@ internal static class SocketQueues
 
             var wakeUp = DateTime.UtcNow.AddMilliseconds(pause);
             await Timeouts.Within(peerEnded, wakeUp < deadline ? wakeUp : deadline).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Reads and drops what waits in the kernel (never waiting for more), so a close that follows is a FIN rather than
+    /// a reset; for a TLS session, the raw records nobody wants once it closes.
+    /// </summary>
+    public static void DiscardInput(Socket socket)
+    {
+        byte[] scrap = ArrayPool<byte>.Shared.Rent(ProcessObject.MaxReadSize);
+        try
+        {
+            for (int i = 0; i < MaxDiscardReads && socket.Available > 0; i++)
+            {
+                socket.Receive(scrap, Math.Min(scrap.Length, socket.Available), SocketFlags.None);
+            }
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // Reset or closed: nothing to drop.
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(scrap);
         }
     }
 

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
 
@@ -10,8 +9,6 @@ namespace NetProc.Engine;
 /// </summary>
 internal sealed class SocketTransport : IStreamTransport
 {
-    // Reads that a close discards at most before the socket closes: a peer that keeps sending gets its reset then.
-    private const int MaxDiscardReads = 64;
 
     private readonly Socket socket;
     private readonly bool keepsMessages;
@@ -92,29 +89,7 @@ internal sealed class SocketTransport : IStreamTransport
     public Task<bool> PeerTookEverythingAsync(DateTime deadline, Task peerEnded) =>
         SocketQueues.PeerTookEverythingAsync(socket, deadline, peerEnded);
 
-    public void DiscardInput()
-    {
-        byte[] scrap = ArrayPool<byte>.Shared.Rent(ProcessObject.MaxReadSize);
-        try
-        {
-            for (int i = 0; i < MaxDiscardReads; i++)
-            {
-                int n = socket.Receive(scrap, SocketFlags.None, out var error);
-                if (error != SocketError.Success || n == 0)
-                {
-                    break;
-                }
-            }
-        }
-        catch (ObjectDisposedException)
-        {
-            // Already closed: nothing to drop.
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(scrap);
-        }
-    }
+    public void DiscardInput() => SocketQueues.DiscardInput(socket);
 
     /// <remarks>
     /// Not shutdown(SHUT_RD) to stop a reader: Linux then stops announcing a reopened window, and a peer still sending
