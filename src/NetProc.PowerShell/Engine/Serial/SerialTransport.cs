@@ -19,7 +19,7 @@ internal sealed class SerialTransport : IStreamTransport
 
     public EndPoint? RemoteEndPoint => null;
 
-    public bool CanPoll => false;
+    public TransportReading Reading => TransportReading.Awaited;
 
     /// <summary>Bytes written to the driver that have not yet left the line.</summary>
     public long Unacknowledged
@@ -38,6 +38,8 @@ internal sealed class SerialTransport : IStreamTransport
     }
 
     public bool Poll(int microseconds) => throw new NotSupportedException("A serial port is read with awaited reads only.");
+
+    public void WaitReadable() => throw new NotSupportedException("A serial port is read with awaited reads only.");
 
     public int ReadNow(Span<byte> block) => throw new NotSupportedException("A serial port is read with awaited reads only.");
 

@@ -16,7 +16,7 @@ internal sealed class StreamChannel
     private bool eofQueued;
     private int brokenPosted;
 
-    /// <param name="ownReaderThread">Read on a thread of its own, and let the pipeline thread pull (a pollable client).</param>
+    /// <param name="ownReaderThread">Read on a thread of its own where the transport allows (a client), and let the pipeline thread pull where it can be polled.</param>
     /// <param name="brokenMessage">The sentinel's text when the peer ends or breaks the stream (Emacs's words for it).</param>
     public StreamChannel(ProcessObject owner, IStreamTransport transport, bool ownReaderThread, string brokenMessage)
     {
@@ -24,7 +24,7 @@ internal sealed class StreamChannel
         this.transport = transport;
         this.brokenMessage = brokenMessage;
         sender = new SendQueue(transport, () => owner.Name, owner.CountSent, PostBroken);
-        receiver = new StreamReceiver(owner, transport, ownReaderThread && transport.CanPoll, PostBroken);
+        receiver = new StreamReceiver(owner, transport, ownReaderThread && transport.Reading != TransportReading.Awaited, PostBroken);
     }
 
     public IStreamTransport Transport => transport;

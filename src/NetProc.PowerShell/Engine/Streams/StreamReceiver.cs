@@ -4,9 +4,10 @@ namespace NetProc.Engine;
 
 /// <summary>
 /// Reads a stream's transport into its process's inbox, one read at a time, only while the process's window is open.
-/// A client whose transport can be polled reads on a thread of its own, and the pipeline thread may pull what waits
-/// while it waits for that process; everything else (a server's connections, which may be thousands; transports that
-/// cannot be polled; clients beyond the first <see cref="MaxOwnThreads"/>) reads with awaited reads on the thread pool.
+/// A client reads on a thread of its own where its transport allows (<see cref="TransportReading"/>), and where the
+/// transport can be polled the pipeline thread may pull what waits while it waits for that process; everything else (a
+/// server's connections, which may be thousands; serial ports; clients beyond the first <see cref="MaxOwnThreads"/>)
+/// reads with awaited reads on the thread pool.
 /// </summary>
 internal sealed class StreamReceiver
 {
@@ -28,6 +29,7 @@ internal sealed class StreamReceiver
     private readonly ProcessObject process;
     private readonly IStreamTransport transport;
     private readonly bool ownThread;
+    private readonly bool canPull;
     private readonly Action<Exception?> broken;
 
     // One reader at a time, the reader thread or the pipeline thread, and each read is posted before it is let go:
@@ -41,7 +43,7 @@ internal sealed class StreamReceiver
     private volatile bool stopRequested;
     private int state;
 
-    /// <param name="ownThread">Read on a thread of its own with <c>poll()</c> (the transport can be polled), and let the pipeline thread pull.</param>
+    /// <param name="ownThread">Read on a thread of its own (the transport is polled or blocking), and let the pipeline thread pull if it is polled.</param>
     /// <param name="broken">Told when the peer ends the stream (null) or a read fails.</param>
     public StreamReceiver(ProcessObject process, IStreamTransport transport, bool ownThread, Action<Exception?> broken)
     {
@@ -55,6 +57,8 @@ internal sealed class StreamReceiver
         {
             Interlocked.Decrement(ref ownThreads);
         }
+
+        canPull = this.ownThread && transport.Reading == TransportReading.Polled;
     }
 
     /// <summary>Completes when reading has ended: the peer ended or broke the connection, or a close stopped it.</summary>
@@ -117,7 +121,7 @@ internal sealed class StreamReceiver
     /// </summary>
     public bool TryPull(int lingerMicroseconds)
     {
-        if (!ownThread || Volatile.Read(ref state) != Running || !process.WindowOpen)
+        if (!canPull || Volatile.Read(ref state) != Running || !process.WindowOpen)
         {
             return false;
         }
@@ -145,9 +149,9 @@ internal sealed class StreamReceiver
     }
 
     /// <summary>
-    /// A client's read loop: <c>poll()</c> then a non-blocking read, on a socket outside .NET's epoll set, so the kernel
-    /// wakes this thread directly. On Linux this costs about half the CPU per byte of awaited reads, whose every
-    /// arrival also wakes the event-loop thread and then a pool thread.
+    /// A client's read loop: wait until readable (a socket's <c>poll()</c>, a TLS stream's zero-byte read), then read,
+    /// on a socket outside .NET's epoll set, so the kernel wakes this thread directly. On Linux this costs about half the
+    /// CPU per byte of awaited reads, whose every arrival also wakes the event-loop thread and then a pool thread.
     /// </summary>
     private void ReadOnOwnThread()
     {
@@ -172,7 +176,7 @@ internal sealed class StreamReceiver
                 if (!lastReadFull)
                 {
                     // Wait for data without taking it: a suspend that comes meanwhile leaves it in the kernel.
-                    transport.Poll(-1);
+                    transport.WaitReadable();
                     process.ReadPermission().Wait();
                 }
 
@@ -243,7 +247,7 @@ internal sealed class StreamReceiver
         return last;
     }
 
-    /// <summary>One non-blocking read, posted; on the reader thread or the pipeline thread, under <see cref="receiveLock"/>.</summary>
+    /// <summary>One read, posted; on the reader thread or the pipeline thread, under <see cref="receiveLock"/>. It blocks only on a blocking transport, on the reader thread.</summary>
     private ReadResult ReadOnce()
     {
         byte[] block = ArrayPool<byte>.Shared.Rent(ProcessObject.MaxReadSize);

@@ -49,9 +49,7 @@ internal static class TlsNegotiator
         double? timeout,
         CancellationToken cancel)
     {
-        // NetworkStream wants a blocking socket; its awaited reads and writes never block all the same.
-        socket.Blocking = true;
-        var stream = new SslStream(new NetworkStream(socket, ownsSocket: false), leaveInnerStreamOpen: false);
+        var stream = new SslStream(new TlsSocketStream(socket), leaveInnerStreamOpen: false);
         using var timer = new CancellationTokenSource();
         if (Timeouts.IsLimited(deadline))
         {

@@ -6,8 +6,10 @@ namespace NetProc.Engine;
 
 /// <summary>
 /// A TLS session over a connected stream socket, after its handshake (see <see cref="TlsNegotiator"/>). Records are
-/// decrypted by <see cref="SslStream"/>, so reads are awaited, never polled; the socket underneath still tells what the
-/// peer has not acknowledged, and the end of output is TLS's close_notify followed by the socket's FIN.
+/// decrypted by <see cref="SslStream"/> as they complete, so reads are never polled: a client reads with blocking reads
+/// on a thread of its own (as a plain client polls on one, without the event loop's and the pool's wake-ups), a
+/// server's connection with awaited ones. The socket underneath still tells what the peer has not acknowledged, and
+/// the end of output is TLS's close_notify followed by the socket's FIN.
 /// </summary>
 internal sealed class TlsTransport : IStreamTransport
 {
@@ -38,49 +40,64 @@ internal sealed class TlsTransport : IStreamTransport
 
     public EndPoint? RemoteEndPoint { get; }
 
-    public bool CanPoll => false;
+    public TransportReading Reading => TransportReading.Blocking;
 
     public long Unacknowledged => SocketQueues.Unacknowledged(socket);
 
-    public bool Poll(int microseconds) => throw new NotSupportedException("A TLS stream is read with awaited reads only.");
+    public bool Poll(int microseconds) => throw new NotSupportedException("A TLS stream cannot be polled: a record is readable only once complete.");
 
-    public int ReadNow(Span<byte> block) => throw new NotSupportedException("A TLS stream is read with awaited reads only.");
+    /// <summary>A zero-byte read: returns once a record (or the end) arrived, holding no read block meanwhile.</summary>
+    public void WaitReadable() => stream.Read(Span<byte>.Empty);
 
     /// <summary>A zero-byte read: completes once a record (or the end) arrived, holding no read block meanwhile.</summary>
     public async ValueTask WaitReadableAsync() => await stream.ReadAsync(Memory<byte>.Empty).ConfigureAwait(false);
 
-    /// <summary>
-    /// Reads one record or more: a TLS read returns at most one record (16 KiB), so while the socket already holds more
-    /// the reads go on into the same block. A chunk is then as large as a plain socket's read, and costs the receiver
-    /// and the reader of the buffer the same. What a further read meets (the end, a failure) is kept for the next call,
-    /// so nothing already read is lost.
-    /// </summary>
-    public async ValueTask<int> ReadAsync(Memory<byte> block)
+    // Both reads take one record or more: a TLS read returns at most one record (16 KiB), so while the socket already
+    // holds more the reads go on into the same block. A chunk is then as large as a plain socket's read, and costs the
+    // receiver and the reader of the buffer the same. What a further read meets (the end, a failure) is kept for the
+    // next call, so nothing already read is lost.
+
+    /// <summary>A blocking read, for a client's reader thread: it waits for a record to complete.</summary>
+    public int ReadNow(Span<byte> block)
     {
-        if (pendingEnd is { } ended)
+        if (TakePendingEnd() is int end)
         {
-            pendingEnd = null;
-            return ended.Failure is null ? 0 : throw ended.Failure;
+            return end;
         }
 
-        int n = await stream.ReadAsync(block).ConfigureAwait(false);
-        while (n > 0 && n < block.Length && HasRawInput())
+        int n = stream.Read(block);
+        while (GathersMore(n, block.Length))
         {
             try
             {
-                int more = await stream.ReadAsync(block[n..]).ConfigureAwait(false);
-                if (more == 0)
-                {
-                    pendingEnd = new EndOfInput(null);
-                    break;
-                }
-
-                n += more;
+                n += Gathered(stream.Read(block[n..]));
             }
             catch (Exception e)
             {
                 pendingEnd = new EndOfInput(e);
-                break;
+            }
+        }
+
+        return n;
+    }
+
+    public async ValueTask<int> ReadAsync(Memory<byte> block)
+    {
+        if (TakePendingEnd() is int end)
+        {
+            return end;
+        }
+
+        int n = await stream.ReadAsync(block).ConfigureAwait(false);
+        while (GathersMore(n, block.Length))
+        {
+            try
+            {
+                n += Gathered(await stream.ReadAsync(block[n..]).ConfigureAwait(false));
+            }
+            catch (Exception e)
+            {
+                pendingEnd = new EndOfInput(e);
             }
         }
 
@@ -136,6 +153,32 @@ internal sealed class TlsTransport : IStreamTransport
         }
 
         Close();
+    }
+
+    /// <summary>The end or failure a gathering read met before: 0, or its exception thrown; null when there was none.</summary>
+    private int? TakePendingEnd()
+    {
+        if (pendingEnd is not { } ended)
+        {
+            return null;
+        }
+
+        pendingEnd = null;
+        return ended.Failure is null ? 0 : throw ended.Failure;
+    }
+
+    /// <summary>Whether a read that got <paramref name="n"/> bytes so far reads on: room left, and more in the socket.</summary>
+    private bool GathersMore(int n, int room) => n > 0 && n < room && pendingEnd is null && HasRawInput();
+
+    /// <summary>A further read's count; its end (0) is kept for the next call.</summary>
+    private int Gathered(int more)
+    {
+        if (more == 0)
+        {
+            pendingEnd = new EndOfInput(null);
+        }
+
+        return more;
     }
 
     private bool HasRawInput()

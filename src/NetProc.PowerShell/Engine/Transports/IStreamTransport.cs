@@ -9,9 +9,9 @@ namespace NetProc.Engine;
 /// <see cref="StreamReceiver"/> and <see cref="SendQueue"/>.
 /// </summary>
 /// <remarks>
-/// Who may read when: one reader at a time. A transport that <see cref="CanPoll"/> may be read without blocking by
-/// any thread (the client's reader thread, or the pipeline thread pulling what waits); every other transport is read
-/// with awaited reads only. Reads happen only while the process's window is open, between two reads the reader holds
+/// Who may read when: one reader at a time, as <see cref="Reading"/> allows: a polled transport may be read without
+/// blocking by any thread (the client's reader thread, or the pipeline thread pulling what waits); a blocking one by a
+/// client's reader thread of its own; every transport with awaited reads. Reads happen only while the process's window is open, between two reads the reader holds
 /// nothing: that is where suspension pauses it, and where a STARTTLS upgrade can replace the transport (pause the
 /// reader, let the writes drain, hand the connected socket to the new transport, resume) without losing or
 /// reordering a byte. Transport methods may throw on failure; the caller reports it as the connection breaking.
@@ -22,13 +22,19 @@ internal interface IStreamTransport
 
     EndPoint? RemoteEndPoint { get; }
 
-    /// <summary>Whether <see cref="Poll"/> and <see cref="ReadNow"/> work: reads that never block, by any thread.</summary>
-    bool CanPoll { get; }
+    /// <summary>Which reads work besides the awaited ones.</summary>
+    TransportReading Reading { get; }
 
-    /// <summary>Waits up to <paramref name="microseconds"/> (-1: without limit) until a read would not block.</summary>
+    /// <summary>Polled only: waits up to <paramref name="microseconds"/> until a read would not block.</summary>
     bool Poll(int microseconds);
 
-    /// <summary>Reads what waits now, without blocking: the count, 0 at the peer's end, -1 when nothing waits.</summary>
+    /// <summary>Polled or blocking: waits, without limit and without taking anything, until a read would find data or the end.</summary>
+    void WaitReadable();
+
+    /// <summary>
+    /// Polled or blocking: reads what waits: the count, 0 at the peer's end. Polled, it never blocks and gives -1 when
+    /// nothing waits; blocking, it may wait for the rest of what <see cref="WaitReadable"/> saw begin.
+    /// </summary>
     int ReadNow(Span<byte> block);
 
     /// <summary>

@@ -29,7 +29,7 @@ internal sealed class SocketTransport : IStreamTransport
 
     public EndPoint? RemoteEndPoint { get; }
 
-    public bool CanPoll => true;
+    public TransportReading Reading => TransportReading.Polled;
 
     public bool Poll(int microseconds)
     {
@@ -43,6 +43,8 @@ internal sealed class SocketTransport : IStreamTransport
             return true;
         }
     }
+
+    public void WaitReadable() => Poll(-1);
 
     public int ReadNow(Span<byte> block)
     {
