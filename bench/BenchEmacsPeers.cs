@@ -12,55 +12,16 @@ using System.Threading;
 namespace NetProcBench
 {
     /// <summary>A server that reads and drops everything each connection sends, one thread per connection.</summary>
-    public sealed class DiscardServer : IDisposable
+    public sealed class DiscardServer : ThreadPerConnectionServer
     {
-        private readonly Socket listener;
-
-        public DiscardServer()
+        public DiscardServer() : base("discard")
         {
-            listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-            listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-            listener.Listen(16);
-            Port = ((IPEndPoint)listener.LocalEndPoint!).Port;
-            new Thread(AcceptLoop) { IsBackground = true, Name = "discard-accept" }.Start();
         }
 
-        public int Port { get; }
-
-        public void Dispose() => listener.Dispose();
-
-        private void AcceptLoop()
+        protected override void Serve(Socket s, byte[] buf)
         {
-            try
+            while (s.Receive(buf) > 0)
             {
-                while (true)
-                {
-                    var s = listener.Accept();
-                    new Thread(() => Drop(s)) { IsBackground = true, Name = "discard" }.Start();
-                }
-            }
-            catch (Exception)
-            {
-                // Listener closed.
-            }
-        }
-
-        private static void Drop(Socket s)
-        {
-            var buf = new byte[64 * 1024];
-            try
-            {
-                while (s.Receive(buf) > 0)
-                {
-                }
-            }
-            catch (Exception)
-            {
-                // Peer reset: end quietly.
-            }
-            finally
-            {
-                s.Dispose();
             }
         }
     }

@@ -174,23 +174,28 @@ namespace NetProcBench
         }
     }
 
-    /// <summary>An echo server: a listener thread and one thread per connection, writing back what it reads.</summary>
-    public sealed class EchoServer : IDisposable
+    /// <summary>A loopback server with a listener thread and one thread per connection, each served by <see cref="Serve"/>.</summary>
+    public abstract class ThreadPerConnectionServer : IDisposable
     {
         private readonly Socket listener;
+        private readonly string name;
 
-        public EchoServer()
+        protected ThreadPerConnectionServer(string name)
         {
+            this.name = name;
             listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
             listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
             listener.Listen(16);
             Port = ((IPEndPoint)listener.LocalEndPoint!).Port;
-            new Thread(AcceptLoop) { IsBackground = true, Name = "echo-accept" }.Start();
+            new Thread(AcceptLoop) { IsBackground = true, Name = name + "-accept" }.Start();
         }
 
         public int Port { get; }
 
         public void Dispose() => listener.Dispose();
+
+        /// <summary>Serves one connection on its thread, until the peer ends it.</summary>
+        protected abstract void Serve(Socket s, byte[] buf);
 
         private void AcceptLoop()
         {
@@ -200,7 +205,7 @@ namespace NetProcBench
                 {
                     var s = listener.Accept();
                     s.NoDelay = true;
-                    new Thread(() => Echo(s)) { IsBackground = true, Name = "echo" }.Start();
+                    new Thread(() => ServeThenClose(s)) { IsBackground = true, Name = name }.Start();
                 }
             }
             catch (Exception)
@@ -209,20 +214,11 @@ namespace NetProcBench
             }
         }
 
-        private static void Echo(Socket s)
+        private void ServeThenClose(Socket s)
         {
-            var buf = new byte[64 * 1024];
             try
             {
-                int n;
-                while ((n = s.Receive(buf)) > 0)
-                {
-                    int off = 0;
-                    while (off < n)
-                    {
-                        off += s.Send(buf, off, n - off, SocketFlags.None);
-                    }
-                }
+                Serve(s, new byte[64 * 1024]);
             }
             catch (Exception)
             {
@@ -231,6 +227,27 @@ namespace NetProcBench
             finally
             {
                 s.Dispose();
+            }
+        }
+    }
+
+    /// <summary>An echo server, a thread per connection, writing back what it reads.</summary>
+    public sealed class EchoServer : ThreadPerConnectionServer
+    {
+        public EchoServer() : base("echo")
+        {
+        }
+
+        protected override void Serve(Socket s, byte[] buf)
+        {
+            int n;
+            while ((n = s.Receive(buf)) > 0)
+            {
+                int off = 0;
+                while (off < n)
+                {
+                    off += s.Send(buf, off, n - off, SocketFlags.None);
+                }
             }
         }
     }
