@@ -13,8 +13,9 @@
          request/response loop on a busy machine runs). Clients: NetProc (Send-NetworkProcess, then
          Receive-NetworkProcess -Wait -AsByteStream until 32 bytes came), Emacs (process-send-string, then
          accept-process-output on the process until its filter counted 32 bytes), raw C# (Socket.Send/Receive), and the
-         same Socket loop written in PowerShell. Each run makes a new connection and warms it up before timing.
-         Target: NetProc <= Emacs.
+         same Socket loop written in PowerShell, alone and with two calls of an empty cmdlet per trip (Invoke-BenchNothing,
+         compiled with the peers): the least any client that calls two cmdlets per trip can cost, NetProc's or not.
+         Each run makes a new connection and warms it up before timing. Target: NetProc <= Emacs.
       b  echo server, the same pinned round trips with the raw C# client measuring: NetProc (a server whose filter
          sends back what it gets, Send-NetworkProcess, driven by a Wait-NetworkProcess -Timeout 0.05 loop), Emacs (a
          :server t process whose filter process-send-string's back, driven by accept-process-output), socat
@@ -22,7 +23,8 @@
       c  one call from a script loop (microseconds per iteration of a for loop, not pinned), on a connection to a
          server that reads and drops everything: Send-NetworkProcess of a short string next to Socket.Send of its
          bytes; Receive-NetworkProcess with nothing waiting, Wait-NetworkProcess -Timeout 0 (of the process, and of any
-         process), Get-ProcessStatus next to Out-Null and a property read ($p.IsLive) from the same loop.
+         process), Get-ProcessStatus next to Out-Null, an empty cmdlet (the floor of any cmdlet call) and a property
+         read ($p.IsLive) from the same loop.
          Targets: Send <= 10 us above Socket.Send; the others each <= 3x Out-Null (the issue's; out of reach for any
          cmdlet, see PROFILE-issue11.md) and <= 1.5x an ordinary cmdlet (Get-Random) from the same loop.
       d  accept, send "hi\n", close: 4 client threads in this process connect, read to the server's close and check
@@ -44,6 +46,7 @@ $ErrorActionPreference = 'Stop'
 $peersAssembly = Join-Path ([IO.Path]::GetTempPath()) "netproc-bench-vsemacs-$PID.dll"
 Add-Type -Path (Join-Path $PSScriptRoot 'BenchPeers.cs'), (Join-Path $PSScriptRoot 'BenchEmacsPeers.cs') -OutputAssembly $peersAssembly
 Add-Type -Path $peersAssembly
+Import-Module -Assembly ([NetProcBench.InvokeBenchNothingCommand].Assembly)
 . (Join-Path $PSScriptRoot 'BenchCommon.ps1')
 . (Join-Path $PSScriptRoot 'BenchExternalPeers.ps1')
 $ModulePath = (Resolve-Path $ModulePath).Path
@@ -230,6 +233,7 @@ try {
         'NetProc'        = { Measure-WorkerClient $client NetProc $echoPort $trips $tripWarmup }
         'raw C#'         = { Measure-WorkerClient $client RawCs $echoPort $trips $tripWarmup }
         'PowerShell loop over a raw socket' = { Measure-WorkerClient $client RawPS $echoPort $trips $tripWarmup }
+        'the same + 2 empty cmdlet calls' = { Measure-WorkerClient $client RawPSCmdlets $echoPort $trips $tripWarmup }
     }
     if ($haveEmacs) { $contenders['Emacs'] = { Measure-EmacsClient $echoPort $trips $tripWarmup } }
     $null = Invoke-Rounds $contenders 1 # warm-up: JIT tiering and PowerShell's compiling of the loops
@@ -238,6 +242,11 @@ try {
     $label = "10a echo client 32 B pinned, $('{0:N0}' -f $trips) trips x $rounds (us/trip)"
     if ($haveEmacs) { Add-PairedRow "$label vs Emacs" $a 'Emacs' '<= 1.00' { param($r) $r -le 1.0 } }
     Add-PairedRow "$label vs PowerShell raw loop" $a 'PowerShell loop over a raw socket'
+    if ($haveEmacs) {
+        # The floor of any client that makes two cmdlet calls per trip (as Send + Receive do), NetProc's or not.
+        Add-BenchResult "10a floor: PowerShell raw loop + 2 empty cmdlet calls per trip vs Emacs (us/trip)" (Format-Spread $a['the same + 2 empty cmdlet calls']) `
+            "$(Format-Spread $a['Emacs']) Emacs" (Format-Num (Get-PairedRatio $a['the same + 2 empty cmdlet calls'] $a['Emacs']) 'N2')
+    }
     Add-PairedRow "$label vs raw C#" $a 'raw C#'
 
     # --- b: echo server ------------------------------------------------------------------------------------------------
@@ -281,6 +290,7 @@ try {
         'Wait-NetworkProcess $p -Timeout 0' = { $sw = [Diagnostics.Stopwatch]::StartNew(); for ($i = 0; $i -lt $calls; $i++) { $null = Wait-NetworkProcess -InputObject $p -Timeout 0 }; $sw.Elapsed.TotalMilliseconds * 1e3 / $calls }
         'Wait-NetworkProcess -Timeout 0 (any)' = { $sw = [Diagnostics.Stopwatch]::StartNew(); for ($i = 0; $i -lt $calls; $i++) { $null = Wait-NetworkProcess -Timeout 0 }; $sw.Elapsed.TotalMilliseconds * 1e3 / $calls }
         'Get-ProcessStatus'               = { $sw = [Diagnostics.Stopwatch]::StartNew(); for ($i = 0; $i -lt $calls; $i++) { $null = Get-ProcessStatus -InputObject $p }; $sw.Elapsed.TotalMilliseconds * 1e3 / $calls }
+        'an empty cmdlet'                 = { $sw = [Diagnostics.Stopwatch]::StartNew(); for ($i = 0; $i -lt $calls; $i++) { Invoke-BenchNothing $p }; $sw.Elapsed.TotalMilliseconds * 1e3 / $calls }
         'Get-Random (an ordinary cmdlet)' = { $sw = [Diagnostics.Stopwatch]::StartNew(); for ($i = 0; $i -lt $calls; $i++) { $null = Get-Random -Maximum 2 }; $sw.Elapsed.TotalMilliseconds * 1e3 / $calls }
         'Out-Null'                        = { $sw = [Diagnostics.Stopwatch]::StartNew(); for ($i = 0; $i -lt $calls; $i++) { Out-Null -InputObject $p }; $sw.Elapsed.TotalMilliseconds * 1e3 / $calls }
         '$p.IsLive'                       = { $sw = [Diagnostics.Stopwatch]::StartNew(); for ($i = 0; $i -lt $calls; $i++) { $null = $p.IsLive }; $sw.Elapsed.TotalMilliseconds * 1e3 / $calls }
@@ -303,6 +313,8 @@ try {
     # 18 KB for any other cmdlet: bench/PROFILE-issue11.md): no cmdlet can come within 3x of it. The second row of each
     # measures what NetProc adds, against an ordinary cmdlet called the same way in the same loop.
     $ordinary = $c['Get-Random (an ordinary cmdlet)']
+    Add-BenchResult "10c floor: an empty cmdlet (us/call)" (Format-Spread $c['an empty cmdlet'] 'N2') "$(Format-Spread $outNull 'N2') Out-Null" `
+        (Format-Num (Get-PairedRatio $c['an empty cmdlet'] $outNull) 'N2')
     foreach ($name in 'Receive-NetworkProcess (no data)', 'Wait-NetworkProcess $p -Timeout 0', 'Wait-NetworkProcess -Timeout 0 (any)', 'Get-ProcessStatus') {
         $ratio = Get-PairedRatio $c[$name] $outNull
         Add-BenchResult "10c $name (us/call)" (Format-Spread $c[$name] 'N2') "$(Format-Spread $outNull 'N2') Out-Null" (Format-Num $ratio 'N2') '<= 3.00' ($ratio -le 3.0)

@@ -1,5 +1,6 @@
 // Peers for bench/Bench-VsEmacs.ps1 (NetProc side by side with Emacs 28, socat and raw .NET): a sink for per-call
-// costs, the raw greet server and its client storm, and the CPU time of another process. Runs no script.
+// costs, the raw greet server and its client storm, the CPU time of another process, and an empty cmdlet: the
+// least any cmdlet call costs. Runs no script.
 #nullable enable
 using System;
 using System.Diagnostics;
@@ -7,10 +8,22 @@ using System.Globalization;
 using System.IO;
 using System.Net;
 using System.Net.Sockets;
+using System.Management.Automation;
 using System.Threading;
 
 namespace NetProcBench
 {
+    /// <summary>
+    /// Invoke-BenchNothing: a cmdlet that does nothing with the one object it is given. Its cost per call from a script
+    /// loop is PowerShell's own for calling any cmdlet, the floor under every NetProc cmdlet.
+    /// </summary>
+    [Cmdlet(VerbsLifecycle.Invoke, "BenchNothing")]
+    public sealed class InvokeBenchNothingCommand : PSCmdlet
+    {
+        [Parameter(Position = 0)]
+        public object? InputObject { get; set; }
+    }
+
     /// <summary>A server that reads and drops everything each connection sends, one thread per connection.</summary>
     public sealed class DiscardServer : ThreadPerConnectionServer
     {

@@ -10,8 +10,10 @@
                                                      Wait-NetworkProcess -Timeout 0.05 loop
       GREETSERVER Raw|NetProc           -> PORT p    each client gets "hi\n", then its connection is closed (NetProc:
                                                      New-NetworkProcess -Server -Log that sends and removes)
-      CLIENT NetProc|RawPS|RawCs PORT COUNT WARMUP -> SECONDS s   WARMUP echo round trips of 32 bytes on a new
-                                                     connection, then COUNT timed ones
+      CLIENT NetProc|RawPS|RawPSCmdlets|RawCs PORT COUNT WARMUP
+                                        -> SECONDS s   WARMUP echo round trips of 32 bytes on a new connection, then
+                                                     COUNT timed ones. RawPSCmdlets: the RawPS loop with two calls of
+                                                     an empty cmdlet per trip, the floor of any two-cmdlet client
       EXIT, or the end of stdin: the script ends.
     A NetProc server serves between commands; filter errors are counted and the first one is reported with EXIT's
     answer (BYE errors [first]).
@@ -22,6 +24,7 @@ param(
     [Parameter(Mandatory)] [string] $PeersAssembly
 )
 Add-Type -Path $PeersAssembly
+Import-Module -Assembly ([NetProcBench.InvokeBenchNothingCommand].Assembly)
 . (Join-Path $PSScriptRoot 'BenchCommon.ps1')
 
 $size = 32
@@ -47,13 +50,14 @@ function Measure-NetProcClient([int] $Port, [int] $Count, [int] $Warmup) {
     finally { Remove-NetworkProcess -InputObject $p }
 }
 
-function Measure-RawPsClient([int] $Port, [int] $Count, [int] $Warmup) {
+function Measure-RawPsClient([int] $Port, [int] $Count, [int] $Warmup, [switch] $WithCmdlets) {
     $s = [NetProcBench.EchoClient]::Connect($Port)
     try {
         $buf = [byte[]]::new($size)
         $sw = [System.Diagnostics.Stopwatch]::new()
         for ($i = -$Warmup; $i -lt $Count; $i++) {
             if ($i -eq 0) { $sw.Start() }
+            if ($WithCmdlets) { Invoke-BenchNothing $s; Invoke-BenchNothing $msg }
             $null = $s.Send($msg)
             $got = 0
             while ($got -lt $size) {
@@ -121,6 +125,7 @@ while ($true) {
                 $seconds = switch ($words[1]) {
                     'NetProc' { Measure-NetProcClient $port $count $warmup }
                     'RawPS' { Measure-RawPsClient $port $count $warmup }
+                    'RawPSCmdlets' { Measure-RawPsClient $port $count $warmup -WithCmdlets }
                     'RawCs' { Measure-RawCsClient $port $count $warmup }
                     default { throw "unknown client: $($words[1])" }
                 }
