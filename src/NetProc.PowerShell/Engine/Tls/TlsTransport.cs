@@ -14,18 +14,25 @@ internal sealed class TlsTransport : IStreamTransport
     // At most this much per write, so the sent count moves on during a large send (one TLS record is 16 KiB).
     private const int MaxWriteSize = 256 * 1024;
 
-
     private readonly Socket socket;
     private readonly SslStream stream;
+    private readonly Func<Exception?, NetProcException?>? refusal;
     private Task? outputEnded;
+    private bool anythingRead;
 
     // The end or failure a gathering read met after it had read something: the next read reports it.
     private EndOfInput? pendingEnd;
 
-    public TlsTransport(Socket socket, SslStream stream, TlsInfo info)
+    /// <param name="refusal">
+    /// A client's: what its first read ending or failing before any byte came means (the server's refusal, which TLS
+    /// 1.3 brings only after the client's handshake completed; see <see cref="TlsNegotiator.RefusalAfterHandshake"/>),
+    /// or null when it means nothing more than it says.
+    /// </param>
+    public TlsTransport(Socket socket, SslStream stream, TlsInfo info, Func<Exception?, NetProcException?>? refusal = null)
     {
         this.socket = socket;
         this.stream = stream;
+        this.refusal = refusal;
         Info = info;
         LocalEndPoint = socket.LocalEndPoint;
         RemoteEndPoint = socket.RemoteEndPoint;
@@ -47,7 +54,17 @@ internal sealed class TlsTransport : IStreamTransport
     public int ReadNow(Span<byte> block) => throw new NotSupportedException("A TLS stream is read with awaited reads only.");
 
     /// <summary>A zero-byte read: completes once a record (or the end) arrived, holding no read block meanwhile.</summary>
-    public async ValueTask WaitReadableAsync() => await stream.ReadAsync(Memory<byte>.Empty).ConfigureAwait(false);
+    public async ValueTask WaitReadableAsync()
+    {
+        try
+        {
+            await stream.ReadAsync(Memory<byte>.Empty).ConfigureAwait(false);
+        }
+        catch (Exception e) when (Refusal(e) is { } refused)
+        {
+            throw refused;
+        }
+    }
 
     /// <summary>
     /// Reads one record or more: a TLS read returns at most one record (16 KiB), so while the socket already holds more
@@ -63,7 +80,22 @@ internal sealed class TlsTransport : IStreamTransport
             return ended.Failure is null ? 0 : throw ended.Failure;
         }
 
-        int n = await stream.ReadAsync(block).ConfigureAwait(false);
+        int n;
+        try
+        {
+            n = await stream.ReadAsync(block).ConfigureAwait(false);
+        }
+        catch (Exception e) when (Refusal(e) is { } refused)
+        {
+            throw refused;
+        }
+
+        if (n == 0 && Refusal(null) is { } closedOn)
+        {
+            throw closedOn;
+        }
+
+        anythingRead |= n > 0;
         while (n > 0 && n < block.Length && HasRawInput())
         {
             try
@@ -137,6 +169,9 @@ internal sealed class TlsTransport : IStreamTransport
 
         Close();
     }
+
+    /// <summary>The server's refusal that the end or <paramref name="failure"/> of a read stands for, if nothing was read before.</summary>
+    private NetProcException? Refusal(Exception? failure) => anythingRead ? null : refusal?.Invoke(failure);
 
     private bool HasRawInput()
     {
