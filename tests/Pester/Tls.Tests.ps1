@@ -189,6 +189,7 @@ Describe 'TLS clients' {
         { Open-NetworkStream web $null 127.0.0.1 1 -Type StartTls -EndOfCommand '^\d{3} ' -ErrorAction Stop } | Should -Throw -ErrorId 'IncompatibleParameters*'
         { Open-NetworkStream web $null 127.0.0.1 1 -EndOfCommand '^\d{3} ' -NoWait -ErrorAction Stop } | Should -Throw -ErrorId 'IncompatibleParameters*'
         { New-NetworkProcess web -SocketType Datagram -Service 1 -Tls -ErrorAction Stop } | Should -Throw -ErrorId 'IncompatibleParameters*'
+        { New-NetworkProcess web -SocketType SeqPacket -Family Local -Service (New-SocketPath) -Tls -ErrorAction Stop } | Should -Throw -ErrorId 'IncompatibleParameters*'
         { New-NetworkProcess web -Service 1 -Tls -Certificate /nonexistent/client.pfx -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidCertificate*'
         { New-NetworkProcess web -Service 1 -Tls -ServerCertificateThumbprint 'xyz' -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidCertificate*'
         { New-NetworkProcess web -Server -Service 0 -Certificate ([System.Security.Cryptography.X509Certificates.X509Certificate2]::new($certs.Server.RawData)) -ErrorAction Stop } |
@@ -349,6 +350,11 @@ Describe 'Protect-NetworkProcess: TLS in place after STARTTLS' {
         { Protect-NetworkProcess secure -ErrorAction Stop } | Should -Throw -ErrorId 'ProcessNotRunning*'
         $null = New-NetworkProcess dgram -SocketType Datagram -Server -Service 0
         { Protect-NetworkProcess dgram -ErrorAction Stop } | Should -Throw -ErrorId 'ProcessNotRunning*'
+        $path = New-SocketPath
+        $null = New-NetworkProcess packets -Server -Family Local -Service $path -SocketType SeqPacket
+        $packets = New-NetworkProcess packet -Family Local -Service $path -SocketType SeqPacket
+        { Protect-NetworkProcess packet -SkipCertificateCheck -Timeout 5 -ErrorAction Stop } | Should -Throw -ErrorId 'ProcessNotRunning*'
+        $packets.Status | Should -Be Open
     }
 }
 

@@ -119,11 +119,12 @@ public sealed class StreamProcess : NetworkProcess
     /// </summary>
     internal async Task<long> UpgradeToTlsAsync(TlsSettings tls, double? timeout, CancellationToken cancel, Action<string>? trace = null)
     {
-        if (Status != ProcessStatus.Open || TransportClosed || channel?.Transport is not SocketTransport)
+        if (Status != ProcessStatus.Open || TransportClosed || channel?.Transport is not SocketTransport || SocketType != ProcessSocketType.Stream)
         {
             throw new NetProcException(
                 NetProcError.ProcessNotRunning,
                 Security == ProcessSecurity.Tls ? $"Process {Name} speaks TLS already."
+                : SocketType != ProcessSocketType.Stream ? $"Process {Name} is a {SocketType} socket: TLS needs a byte stream (-SocketType Stream)."
                 : $"Process {Name} is not open (status {Status}): only an open connection can start TLS.",
                 this);
         }
