@@ -447,8 +447,8 @@ Describe "Protect-NetworkProcess: a server's connection starts TLS as the TLS se
     BeforeAll {
         # An SMTP-like NetProc server: greets each connection, answers EHLO (offering STARTTLS while plain), answers
         # STARTTLS with "220 go ahead" and upgrades the connection in its filter, and any other line with "250 ok: LINE".
-        # $heard gets each line read, after the connection's Security then.
-        function Start-NetProcSmtpServer([System.Collections.Generic.List[string]] $Heard) {
+        # $heard gets each line read, after the connection's Security then; $Protect adds options to the upgrade.
+        function Start-NetProcSmtpServer([System.Collections.Generic.List[string]] $Heard, [hashtable] $Protect = @{}) {
             $certificate = $certs.Server
             $filter = {
                 param($Process, $Data)
@@ -461,7 +461,7 @@ Describe "Protect-NetworkProcess: a server's connection starts TLS as the TLS se
                         '^EHLO' { Send-NetworkProcess $Process "250-netproc.test`r`n$(if ($Process.Security -eq 'Plain') { "250-STARTTLS`r`n" })250 HELP`r`n" }
                         '^STARTTLS' {
                             Send-NetworkProcess $Process "220 go ahead`r`n"
-                            Protect-NetworkProcess $Process -Certificate $certificate -Timeout 5
+                            Protect-NetworkProcess $Process -Certificate $certificate -Timeout 5 @Protect
                         }
                         default { Send-NetworkProcess $Process "250 ok: $line`r`n" }
                     }
@@ -480,18 +480,18 @@ Describe "Protect-NetworkProcess: a server's connection starts TLS as the TLS se
         Clear-TestSockets
     }
 
-    It 'answers openssl s_client -starttls smtp: the go-ahead, the upgrade in its filter, then data both ways through TLS, in order' {
+    It 'answers openssl s_client -starttls smtp: the go-ahead, the upgrade in its filter (requiring a client certificate), then data both ways through TLS, in order' {
         $heard = [System.Collections.Generic.List[string]]::new()
-        $srv = Start-NetProcSmtpServer $heard
+        $srv = Start-NetProcSmtpServer $heard @{ RequireClientCertificate = $true; CertificateAuthority = $caFile }
         $out = Join-Path $certs.Folder starttls.log
         Set-Content (Join-Path $certs.Folder starttls-in.txt) 'hello through tls'
-        $client = Start-Process openssl -ArgumentList 's_client', '-connect', "127.0.0.1:$($srv.Service)", '-starttls', 'smtp', '-CAfile', $caFile, '-servername', 'localhost', '-verify_return_error', '-quiet' -PassThru -RedirectStandardOutput $out -RedirectStandardInput (Join-Path $certs.Folder starttls-in.txt) -RedirectStandardError "$out.err" -ErrorAction Stop
+        $client = Start-Process openssl -ArgumentList 's_client', '-connect', "127.0.0.1:$($srv.Service)", '-starttls', 'smtp', '-CAfile', $caFile, '-servername', 'localhost', '-verify_return_error', '-quiet', '-cert', (Join-Path $certs.Folder client.pem), '-key', (Join-Path $certs.Folder client.key) -PassThru -RedirectStandardOutput $out -RedirectStandardInput (Join-Path $certs.Folder starttls-in.txt) -RedirectStandardError "$out.err" -ErrorAction Stop
         try {
             Wait-TestCondition { (Get-Content $out -Raw -ErrorAction SilentlyContinue) -match '250 ok: hello through tls' } | Should -BeTrue -Because (Get-Content "$out.err" -Raw)
             $heard -notmatch ' $' | Should -Be @('Plain EHLO mail.example.com', 'Plain STARTTLS', 'Tls hello through tls')
             $connection = Get-NetworkProcess -Name 'smtp <*>'
             $connection.Security | Should -Be Tls
-            $connection.Tls.RemoteCertificate | Should -BeNullOrEmpty
+            $connection.Tls.RemoteCertificate.Thumbprint | Should -Be $certs.Client.Thumbprint
             $connection.Status | Should -Be Open
         } finally { if (-not $client.HasExited) { $client.Kill() } }
     }
@@ -518,6 +518,28 @@ Describe "Protect-NetworkProcess: a server's connection starts TLS as the TLS se
         $heard | Should -Be @('Plain STARTTLS', 'Tls hello')
         $mail.Tls.RemoteCertificate.Thumbprint | Should -Be $certs.Server.Thumbprint
         (Get-NetworkProcess -Name 'smtp <*>').Name | Should -Be "smtp <127.0.0.1:$(([System.Net.IPEndPoint]$mail.LocalEndPoint).Port)>"
+    }
+
+    It '-Role reverses the sides: a client becomes the TLS server, a connection of a server the TLS client' {
+        $srv = New-NetworkProcess reversed -Server -Service 0 -Filter {
+            param($Process, $Data)
+            if ($Data -match 'READY') {
+                Protect-NetworkProcess $Process -Role Client -CertificateAuthority $certs.Ca -TlsServerName localhost -Timeout 5
+                Send-NetworkProcess $Process "ping`n"
+            }
+        }
+        # The caller's go-ahead and upgrade are one callback: its peer upgrades in a callback too, which may run as soon
+        # as the go-ahead is sent (between two commands of a script too) and waits there for the caller's handshake.
+        $client = New-NetworkProcess caller -Service $srv.Service -NoWait -Sentinel {
+            param($Process, $Message)
+            if ($Message -eq "open`n") {
+                Send-NetworkProcess $Process "READY`n"
+                Protect-NetworkProcess $Process -Role Server -Certificate $certs.Server -Timeout 5
+            }
+        }
+        Receive-TestLines -Process $client -Count 1 | Should -Be 'ping'
+        $client.Security | Should -Be Tls
+        (Get-NetworkProcess -Name 'reversed <*>').Tls.RemoteCertificate.Thumbprint | Should -Be $certs.Server.Thumbprint
     }
 
     It 'upgrades at the prompt, without a filter: what the client sent after the go-ahead, before the upgrade, starts the handshake' {

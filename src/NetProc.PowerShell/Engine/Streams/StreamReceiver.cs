@@ -320,9 +320,13 @@ internal sealed class StreamReceiver
                 lastReadFull = n == ProcessObject.MaxReadSize;
             }
         }
-        catch (Exception e)
+        catch (Exception e) when (!stopRequested)
         {
             broken(e);
+        }
+        catch (Exception)
+        {
+            // Stopped for an upgrade (its transport is the new one's) or a close: what its pending wait met is not its to tell.
         }
         finally
         {

@@ -72,7 +72,7 @@ internal static class TlsNegotiator
         {
             return certificateWithheld ? new NetProcException(
                 NetProcError.TlsClientCertificateRequired,
-                $"{peer} closed the connection as soon as the TLS handshake ended, without a word. It had asked for a client certificate "
+                $"{peer} closed the connection after the TLS handshake, before sending anything. It had asked for a client certificate "
                 + "and this client gave none (-Certificate), so it most likely requires one.",
                 peer) : null;
         }
