@@ -130,16 +130,17 @@ public sealed class StreamProcess : NetworkProcess
         }
 
         upgrading = true;
-        byte[] clientSentAhead = [];
-        if (tls.IsServer)
-        {
-            // Taken here, on the pipeline thread that owns the buffer; the held inbox keeps the rest from being handed out.
-            Inbox.Hold();
-            clientSentAhead = TakeBufferedOutput();
-        }
-
         try
         {
+            byte[] clientSentAhead = [];
+            if (tls.IsServer)
+            {
+                // Taken here, before the first await, on the pipeline thread that owns the buffer; the held inbox keeps
+                // the rest from being handed out meanwhile.
+                Inbox.Hold();
+                clientSentAhead = TakeBufferedOutput();
+            }
+
             var deadline = Timeouts.DeadlineAfter(timeout);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancel, Closing);
             SocketTransport plain;
