@@ -189,6 +189,7 @@ Describe 'TLS clients' {
         { Open-NetworkStream web $null 127.0.0.1 1 -Type StartTls -EndOfCommand '^\d{3} ' -ErrorAction Stop } | Should -Throw -ErrorId 'IncompatibleParameters*'
         { Open-NetworkStream web $null 127.0.0.1 1 -EndOfCommand '^\d{3} ' -NoWait -ErrorAction Stop } | Should -Throw -ErrorId 'IncompatibleParameters*'
         { New-NetworkProcess web -SocketType Datagram -Service 1 -Tls -ErrorAction Stop } | Should -Throw -ErrorId 'IncompatibleParameters*'
+        { New-NetworkProcess web -SocketType SeqPacket -Family Local -Service (New-SocketPath) -Tls -ErrorAction Stop } | Should -Throw -ErrorId 'IncompatibleParameters*'
         { New-NetworkProcess web -Service 1 -Tls -Certificate /nonexistent/client.pfx -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidCertificate*'
         { New-NetworkProcess web -Service 1 -Tls -ServerCertificateThumbprint 'xyz' -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidCertificate*'
         { New-NetworkProcess web -Server -Service 0 -Certificate ([System.Security.Cryptography.X509Certificates.X509Certificate2]::new($certs.Server.RawData)) -ErrorAction Stop } |
@@ -349,6 +350,11 @@ Describe 'Protect-NetworkProcess: TLS in place after STARTTLS' {
         { Protect-NetworkProcess secure -ErrorAction Stop } | Should -Throw -ErrorId 'ProcessNotRunning*'
         $null = New-NetworkProcess dgram -SocketType Datagram -Server -Service 0
         { Protect-NetworkProcess dgram -ErrorAction Stop } | Should -Throw -ErrorId 'ProcessNotRunning*'
+        $path = New-SocketPath
+        $null = New-NetworkProcess packets -Server -Family Local -Service $path -SocketType SeqPacket
+        $packets = New-NetworkProcess packet -Family Local -Service $path -SocketType SeqPacket
+        { Protect-NetworkProcess packet -SkipCertificateCheck -Timeout 5 -ErrorAction Stop } | Should -Throw -ErrorId 'ProcessNotRunning*'
+        $packets.Status | Should -Be Open
     }
 }
 
@@ -434,5 +440,292 @@ Describe 'Open-NetworkStream: greeting, capabilities and STARTTLS (open-network-
         @(Get-NetworkProcess).Count | Should -Be 0
         $p = Open-NetworkStream mail $null 127.0.0.1 $peer.Port -Type Network @options
         $p.Security | Should -Be Plain
+    }
+}
+
+Describe "Protect-NetworkProcess: a server's connection starts TLS as the TLS server" {
+    BeforeAll {
+        # An SMTP-like NetProc server: greets each connection, answers EHLO (offering STARTTLS while plain), answers
+        # STARTTLS with "220 go ahead" and upgrades the connection in its filter, and any other line with "250 ok: LINE".
+        # $heard gets each line read, after the connection's Security then; $Protect adds options to the upgrade.
+        function Start-NetProcSmtpServer([System.Collections.Generic.List[string]] $Heard, [hashtable] $Protect = @{}) {
+            $certificate = $certs.Server
+            $filter = {
+                param($Process, $Data)
+                $pending = "$($Process.Plist['pending'])$Data"
+                while (($at = $pending.IndexOf("`n")) -ge 0) {
+                    $line = $pending.Substring(0, $at).TrimEnd("`r")
+                    $pending = $pending.Substring($at + 1)
+                    $Heard.Add("$($Process.Security) $line")
+                    switch -Regex ($line) {
+                        '^EHLO' { Send-NetworkProcess $Process "250-netproc.test`r`n$(if ($Process.Security -eq 'Plain') { "250-STARTTLS`r`n" })250 HELP`r`n" }
+                        '^STARTTLS' {
+                            Send-NetworkProcess $Process "220 go ahead`r`n"
+                            Protect-NetworkProcess $Process -Certificate $certificate -Timeout 5 @Protect
+                        }
+                        default { Send-NetworkProcess $Process "250 ok: $line`r`n" }
+                    }
+                }
+                $Process.Plist['pending'] = $pending
+            }.GetNewClosure()
+            New-NetworkProcess smtp -Server -Service 0 -Filter $filter -Sentinel {
+                param($Process, $Message)
+                if ($Message -like 'open from*') { Send-NetworkProcess $Process "220 netproc.test ESMTP`r`n" }
+            }
+        }
+    }
+
+    AfterEach {
+        Clear-NetworkProcesses
+        Clear-TestSockets
+    }
+
+    It 'answers openssl s_client -starttls smtp: the go-ahead, the upgrade in its filter (requiring a client certificate), then data both ways through TLS, in order' {
+        $heard = [System.Collections.Generic.List[string]]::new()
+        $srv = Start-NetProcSmtpServer $heard @{ RequireClientCertificate = $true; CertificateAuthority = $caFile }
+        $out = Join-Path $certs.Folder starttls.log
+        Set-Content (Join-Path $certs.Folder starttls-in.txt) 'hello through tls'
+        $client = Start-Process openssl -ArgumentList 's_client', '-connect', "127.0.0.1:$($srv.Service)", '-starttls', 'smtp', '-CAfile', $caFile, '-servername', 'localhost', '-verify_return_error', '-quiet', '-cert', (Join-Path $certs.Folder client.pem), '-key', (Join-Path $certs.Folder client.key) -PassThru -RedirectStandardOutput $out -RedirectStandardInput (Join-Path $certs.Folder starttls-in.txt) -RedirectStandardError "$out.err" -ErrorAction Stop
+        try {
+            Wait-TestCondition { (Get-Content $out -Raw -ErrorAction SilentlyContinue) -match '250 ok: hello through tls' } | Should -BeTrue -Because (Get-Content "$out.err" -Raw)
+            $heard -notmatch ' $' | Should -Be @('Plain EHLO mail.example.com', 'Plain STARTTLS', 'Tls hello through tls')
+            $connection = Get-NetworkProcess -Name 'smtp <*>'
+            $connection.Security | Should -Be Tls
+            $connection.Tls.RemoteCertificate.Thumbprint | Should -Be $certs.Client.Thumbprint
+            $connection.Status | Should -Be Open
+        } finally { if (-not $client.HasExited) { $client.Kill() } }
+    }
+
+    It 'upgrades both ends in one session: a NetProc client and server, each in its filter, callbacks running while each waits' {
+        $heard = [System.Collections.Generic.List[string]]::new()
+        $srv = Start-NetProcSmtpServer $heard
+        $got = [System.Collections.Generic.List[string]]::new()
+        $mail = New-NetworkProcess mail -Service $srv.Service -Timeout 5 -Filter {
+            param($Process, $Data)
+            foreach ($line in $Data -split "`r`n" -ne '') {
+                $got.Add("$($Process.Security) $line")
+                switch -Regex ($line) {
+                    '^220 netproc' { Send-NetworkProcess $Process "STARTTLS`r`n" }
+                    '^220 go ahead' {
+                        Protect-NetworkProcess $Process -CertificateAuthority $certs.Ca -TlsServerName localhost -Timeout 5
+                        Send-NetworkProcess $Process "hello`r`n"
+                    }
+                }
+            }
+        }
+        Wait-TestCondition { $got.Count -ge 3 } | Should -BeTrue
+        $got | Should -Be @('Plain 220 netproc.test ESMTP', 'Plain 220 go ahead', 'Tls 250 ok: hello')
+        $heard | Should -Be @('Plain STARTTLS', 'Tls hello')
+        $mail.Tls.RemoteCertificate.Thumbprint | Should -Be $certs.Server.Thumbprint
+        (Get-NetworkProcess -Name 'smtp <*>').Name | Should -Be "smtp <127.0.0.1:$(([System.Net.IPEndPoint]$mail.LocalEndPoint).Port)>"
+    }
+
+    It '-Role reverses the sides: a client becomes the TLS server, a connection of a server the TLS client' {
+        $srv = New-NetworkProcess reversed -Server -Service 0 -Filter {
+            param($Process, $Data)
+            if ($Data -match 'READY') {
+                Protect-NetworkProcess $Process -Role Client -CertificateAuthority $certs.Ca -TlsServerName localhost -Timeout 5
+                Send-NetworkProcess $Process "ping`n"
+            }
+        }
+        # The caller's go-ahead and upgrade are one callback: its peer upgrades in a callback too, which may run as soon
+        # as the go-ahead is sent (between two commands of a script too) and waits there for the caller's handshake.
+        $client = New-NetworkProcess caller -Service $srv.Service -NoWait -Sentinel {
+            param($Process, $Message)
+            if ($Message -eq "open`n") {
+                Send-NetworkProcess $Process "READY`n"
+                Protect-NetworkProcess $Process -Role Server -Certificate $certs.Server -Timeout 5
+            }
+        }
+        Receive-TestLines -Process $client -Count 1 | Should -Be 'ping'
+        $client.Security | Should -Be Tls
+        (Get-NetworkProcess -Name 'reversed <*>').Tls.RemoteCertificate.Thumbprint | Should -Be $certs.Server.Thumbprint
+    }
+
+    It 'upgrades at the prompt, without a filter: what the client sent after the go-ahead, before the upgrade, starts the handshake' {
+        $srv = New-NetworkProcess smtp -Server -Service 0
+        $client = [NetProcTlsPeer]::StartTlsClientAsync($srv.Service, $certs.Ca, @('hello', 'bye'), $null, 10000)
+        Wait-TestCondition { @(Get-NetworkProcess -Name 'smtp <*>').Count -eq 1 } | Should -BeTrue
+        $connection = Get-NetworkProcess -Name 'smtp <*>'
+        Send-NetworkProcess $connection "220 netproc.test ESMTP`r`n"
+        Receive-TestLines -Process $connection -Count 1 | Should -Be 'STARTTLS'
+        Send-NetworkProcess $connection "220 go ahead`r`n"
+        Wait-TestCondition { $connection.BufferedBytes -gt 0 } | Should -BeTrue -Because 'the client starts its handshake at once'
+        Protect-NetworkProcess $connection -Certificate $certs.Server -Timeout 5 -PassThru | Should -Be $connection
+        $connection.Security | Should -Be Tls
+        foreach ($reply in 'hello', 'bye') {
+            Receive-TestLines -Process $connection -Count 1 | Should -Be $reply -Because "the client's TLS greeting went to the handshake, not to the buffer"
+            Send-NetworkProcess $connection "250 ok: $reply`r`n"
+        }
+        Wait-TestCondition { $client.IsCompleted } | Should -BeTrue
+        $client.Result | Should -Be @('220 netproc.test ESMTP', '220 go ahead', '[tls] 250 ok: hello', '[tls] 250 ok: bye')
+    }
+
+    It 'closes the connection when the client does not start TLS: an error naming the reason, Failed, the sentinel saying why' {
+        $messages = [System.Collections.Generic.List[string]]::new()
+        $srv = New-NetworkProcess smtp -Server -Service 0 -Sentinel { param($Process, $Message) $messages.Add($Message) }
+        $client = [NetProcTlsPeer]::StartTlsClientAsync($srv.Service, $certs.Ca, @(), "HELLO in the clear`r`n", 10000)
+        Wait-TestCondition { @(Get-NetworkProcess -Name 'smtp <*>').Count -eq 1 } | Should -BeTrue
+        $connection = Get-NetworkProcess -Name 'smtp <*>'
+        Send-NetworkProcess $connection "220 netproc.test ESMTP`r`n"
+        Receive-TestLines -Process $connection -Count 1 | Should -Be 'STARTTLS'
+        Send-NetworkProcess $connection "220 go ahead`r`n"
+        Wait-TestCondition { $connection.BufferedBytes -gt 0 } | Should -BeTrue
+        { Protect-NetworkProcess $connection -Certificate $certs.Server -Timeout 5 -ErrorAction Stop } | Should -Throw -ErrorId 'TlsNotSpoken*'
+        Wait-TestCondition { $messages -contains "failed with code TlsNotSpoken`n" } | Should -BeTrue
+        $connection.Status | Should -Be Failed
+        $connection.LastError.Message | Should -Match 'does not speak TLS'
+        Wait-TestCondition { $client.IsCompleted } | Should -BeTrue
+        $client.Result[-1] | Should -Match '^(\[plain\] |error: )' -Because 'the client hears no reply: the connection is closed'
+    }
+
+    It 'refuses what cannot be, with stable ErrorIds: <Case>' -TestCases @(
+        @{ Case = "a server's connection without -Certificate"; Target = 'connection'; Options = @{}; ErrorId = 'IncompatibleParameters'; Says = 'needs -Certificate' }
+        @{ Case = 'a listening server'; Target = 'server'; Options = @{ Certificate = 'server' }; ErrorId = 'ProcessNotRunning'; Says = 'is a server' }
+        @{ Case = '-RequireClientCertificate on a client'; Target = 'client'; Options = @{ RequireClientCertificate = $true }; ErrorId = 'IncompatibleParameters'; Says = 'TLS server' }
+        @{ Case = "-SkipCertificateCheck on a server's connection"; Target = 'connection'; Options = @{ Certificate = 'server'; SkipCertificateCheck = $true }; ErrorId = 'IncompatibleParameters'; Says = 'TLS clients' }
+        @{ Case = '-Role Server on a client without -Certificate'; Target = 'client'; Options = @{ Role = 'Server' }; ErrorId = 'IncompatibleParameters'; Says = '-Role Server' }
+    ) {
+        $srv = New-NetworkProcess smtp -Server -Service 0
+        $client = New-NetworkProcess mail -Service $srv.Service -Timeout 5
+        Wait-TestCondition { @(Get-NetworkProcess -Name 'smtp <*>').Count -eq 1 } | Should -BeTrue
+        $processes = @{ server = $srv; client = $client; connection = (Get-NetworkProcess -Name 'smtp <*>') }
+        if ($Options.Certificate) { $Options.Certificate = $certs.Server }
+        $err = $null
+        try { Protect-NetworkProcess -InputObject $processes[$Target] @Options -Timeout 5 -ErrorAction Stop } catch { $err = $_ }
+        $err.FullyQualifiedErrorId | Should -BeLike "$ErrorId,*"
+        "$err" | Should -Match ([regex]::Escape($Says))
+        foreach ($process in $processes.Values) { $process.Status | Should -BeIn Open, Listen; $process.Security | Should -Be Plain }
+    }
+}
+
+Describe 'TLS 1.3: a server that refuses the client after its handshake' {
+    AfterEach {
+        Clear-NetworkProcesses
+        Clear-TestSockets
+    }
+
+    It 'openssl s_server requires a client certificate: the client opens, then fails with TlsClientCertificateRequired, the sentinel saying why' {
+        $server = Start-TestOpenSslServer -Certificates $certs -Arguments '-Verify', '1', '-CAfile', $caFile
+        try {
+            $messages = [System.Collections.Generic.List[string]]::new()
+            $p = New-NetworkProcess web -Tls -Host 127.0.0.1 -Service $server.Port -CertificateAuthority $caFile -Timeout 5 -Sentinel { param($Process, $Message) $messages.Add($Message) }
+            $p.Tls.Protocol | Should -Be Tls13 -Because 'TLS 1.3 completes the client handshake before the server checks'
+            Wait-TestCondition { $messages.Count -ge 1 } | Should -BeTrue
+            $messages | Should -Be @("failed with code TlsClientCertificateRequired`n")
+            $p.Status | Should -Be Failed
+            $p.ExitStatus | Should -Be TlsClientCertificateRequired
+            $p.LastError.Error | Should -Be TlsClientCertificateRequired
+            $p.LastError.Message | Should -Match '-Certificate'
+        } finally { Stop-TestOpenSsl $server }
+    }
+
+    It 'Open-NetworkStream waiting for the greeting gets the error, and leaves nothing' {
+        $server = Start-TestOpenSslServer -Certificates $certs -Arguments '-Verify', '1', '-CAfile', $caFile
+        try {
+            { Open-NetworkStream web $null 127.0.0.1 $server.Port -Type Tls -CertificateAuthority $caFile -TlsServerName localhost -EndOfCommand '^220 .*\r\n' -Timeout 5 -ErrorAction Stop } |
+                Should -Throw -ErrorId 'TlsClientCertificateRequired*'
+            @(Get-NetworkProcess).Count | Should -Be 0
+        } finally { Stop-TestOpenSsl $server }
+    }
+
+    It 'a NetProc server with -RequireClientCertificate (.NET closes without an alert): the client fails with TlsClientCertificateRequired under <Version>' -TestCases @(
+        @{ Version = 'Tls12' }
+        @{ Version = 'Tls13' }
+    ) {
+        $srv = New-NetworkProcess srv -Server -Service 0 -Certificate $certs.Server -RequireClientCertificate -CertificateAuthority $certs.Ca
+        $messages = [System.Collections.Generic.List[string]]::new()
+        $p = New-NetworkProcess web -Tls -Host 127.0.0.1 -Service $srv.Service -CertificateAuthority $certs.Ca -SslProtocol $Version -Timeout 5 -Sentinel { param($Process, $Message) $messages.Add($Message) }
+        Wait-TestCondition { $messages.Count -ge 1 } | Should -BeTrue
+        $messages | Should -Be @("failed with code TlsClientCertificateRequired`n")
+        $p.LastError.Message | Should -Match 'most likely requires one'
+    }
+
+    It 'openssl s_server under TLS 1.2 ends the handshake itself: New-NetworkProcess fails with TlsClientCertificateRequired' {
+        $server = Start-TestOpenSslServer -Certificates $certs -Arguments '-Verify', '1', '-CAfile', $caFile, '-tls1_2'
+        try {
+            $failure = Get-TlsFailure @{ Service = $server.Port; CertificateAuthority = $caFile }
+            $failure.FullyQualifiedErrorId | Should -BeLike 'TlsClientCertificateRequired,*'
+            $failure.CategoryInfo.Category | Should -Be SecurityError
+        } finally { Stop-TestOpenSsl $server }
+    }
+}
+
+Describe "Open-NetworkStream: what the server sends past the dialogue, and the dialogue's own waits" {
+    BeforeAll {
+        $script:smtp = @{
+            EndOfCommand      = '^[0-9]{3} .*\r\n'
+            CapabilityCommand = "EHLO me`r`n"
+            StartTlsCommand   = "STARTTLS`r`n"
+            Success           = '^2'
+            TlsServerName     = 'localhost'
+            CertificateAuthority = $certs.Ca
+            Timeout           = 5
+        }
+    }
+
+    AfterEach {
+        Clear-NetworkProcesses
+        Clear-TestSockets
+        foreach ($peer in $script:peers) { $peer.Dispose() }
+        $script:peers.Clear()
+    }
+
+    It 'leaves what came with the greeting, in the same write, as the first unread output, byte for byte' {
+        $peer = Start-PlainGreeter "220 ready`r`nhé€ after`r`n"
+        $p = Open-NetworkStream greeted $null 127.0.0.1 $peer.Port -EndOfCommand '^220 .*\r\n' -Timeout 5
+        $p.Greeting | Should -Be "220 ready`r`n"
+        Receive-TestLines -Process $p -Count 1 | Should -Be 'hé€ after'
+
+        $bytes = Open-NetworkStream greeted $null 127.0.0.1 $peer.Port -EndOfCommand '^220 .*\r\n' -Encoding Byte -Timeout 5
+        $bytes.Greeting | Should -Be "220 ready`r`n"
+        $expected = [Text.Encoding]::UTF8.GetBytes("hé€ after`r`n")
+        [Convert]::ToHexString((Receive-TestBytes -Process $bytes -Count $expected.Length)) | Should -Be ([Convert]::ToHexString($expected))
+    }
+
+    It 'leaves what came with the capabilities through TLS as the first unread output, ahead of later replies' {
+        $peer = [NetProcSmtpPeer]::new($certs.Server, $true, $null)
+        $peer.AfterTlsCapabilities = "* volunteered`r`n"
+        $script:peers.Add($peer)
+        $p = Open-NetworkStream mail $null 127.0.0.1 $peer.Port -Type StartTls @smtp
+        $p.Capabilities | Should -Match '250 HELP\r\n$'
+        Send-NetworkProcess $p "NOOP`r`n"
+        Receive-TestLines -Process $p -Count 2 | Should -Be @('* volunteered', '250 ok: NOOP')
+    }
+
+    It 'refuses plain text the server sent with its go-ahead for STARTTLS (TlsUnexpectedPlaintext), leaving nothing' {
+        $peer = [NetProcSmtpPeer]::new($certs.Server, $true, $null)
+        $peer.AfterGoAhead = "250-injected`r`n"
+        $script:peers.Add($peer)
+        $err = $null
+        $p = Open-NetworkStream mail $null 127.0.0.1 $peer.Port -Type Network @smtp -ErrorVariable err -ErrorAction SilentlyContinue
+        $p | Should -BeNullOrEmpty
+        $err | Should -HaveCount 1
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'TlsUnexpectedPlaintext,*'
+        "$($err[0])" | Should -Match '250-injected'
+        @(Get-NetworkProcess).Count | Should -Be 0
+    }
+
+    It 'sends its commands as Send-NetworkProcess does, callbacks running meanwhile: a peer in the same session reads them' {
+        # In a runspace of its own, so a wait that ran no callbacks (it would never end) fails the test instead of hanging it.
+        $session = New-TestRunspace
+        try {
+            $null = $session.AddScript({
+                    $sink = New-NetworkProcess sink -Server -Service 0 -Encoding Byte -Filter {
+                        param($Process, $Data)
+                        if ($Data[-1] -eq 10) { Send-NetworkProcess $Process "OK`r`n" }
+                    }
+                    $command = 'x' * 32MB + "`r`n"
+                    $p = Open-NetworkStream big $null 127.0.0.1 $sink.Service -NoGreeting -AlwaysQueryCapabilities -CapabilityCommand $command -EndOfCapability '^OK\r\n' -Timeout 30
+                    $p.Capabilities
+                    Get-NetworkProcess | Remove-NetworkProcess
+                })
+            $run = $session.BeginInvoke()
+            $finished = $run.AsyncWaitHandle.WaitOne(40000)
+            if (-not $finished) { $session.Stop() }
+            $finished | Should -BeTrue -Because 'the command of 32 MiB needs the peer to read it, and the peer reads in its filter'
+            $session.EndInvoke($run) | Should -Be "OK`r`n"
+            $session.Streams.Error | Should -BeNullOrEmpty
+        } finally { $session.Dispose() }
     }
 }

@@ -2,6 +2,7 @@
 // checked against the platform's own implementation as well as against openssl.
 using System;
 using System.Collections.Concurrent;
+using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Net;
@@ -101,6 +102,48 @@ public sealed class NetProcTlsPeer : IDisposable
         return right;
     }
 
+    /// <summary>
+    /// An SMTP-like STARTTLS client of 127.0.0.1:<paramref name="port"/>: reads the greeting line, sends STARTTLS,
+    /// reads the go-ahead line, then (unless <paramref name="insteadOfTls"/> is given, which it sends in the clear
+    /// instead) starts TLS trusting <paramref name="ca"/> and sends each of <paramref name="lines"/>, reading a line
+    /// back for each. Returns every line it read, in order, those read through TLS marked "[tls] ", and "error: ..."
+    /// if it failed.
+    /// </summary>
+    public static async Task<string[]> StartTlsClientAsync(int port, X509Certificate2 ca, string[] lines, string insteadOfTls, int timeoutMs)
+    {
+        var heard = new List<string>();
+        using var cancel = new CancellationTokenSource(timeoutMs);
+        try
+        {
+            using var client = new TcpClient();
+            await client.ConnectAsync(IPAddress.Loopback, port, cancel.Token);
+            Stream stream = client.GetStream();
+            heard.Add(await NetProcSmtpPeer.ReadLineAsync(stream, cancel.Token));
+            await stream.WriteAsync(Encoding.ASCII.GetBytes("STARTTLS\r\n"), cancel.Token);
+            heard.Add(await NetProcSmtpPeer.ReadLineAsync(stream, cancel.Token));
+            if (!string.IsNullOrEmpty(insteadOfTls))
+            {
+                await stream.WriteAsync(Encoding.ASCII.GetBytes(insteadOfTls), cancel.Token);
+                heard.Add("[plain] " + await NetProcSmtpPeer.ReadLineAsync(stream, cancel.Token));
+                return heard.ToArray();
+            }
+
+            var secure = new SslStream(stream, false);
+            await secure.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = "localhost", CertificateChainPolicy = Policy(ca) }, cancel.Token);
+            foreach (string line in lines)
+            {
+                await secure.WriteAsync(Encoding.ASCII.GetBytes(line + "\r\n"), cancel.Token);
+                heard.Add("[tls] " + await NetProcSmtpPeer.ReadLineAsync(secure, cancel.Token));
+            }
+        }
+        catch (Exception e)
+        {
+            heard.Add("error: " + e.GetBaseException().Message);
+        }
+
+        return heard.ToArray();
+    }
+
     public void Dispose() => listener.Stop();
 
     private static X509ChainPolicy Policy(X509Certificate2 ca)
@@ -172,7 +215,7 @@ public sealed class NetProcTlsPeer : IDisposable
     }
 }
 
-/// <summary>A plain TCP server on 127.0.0.1 that greets each client with a line of text and then only listens.</summary>
+/// <summary>A plain TCP server on 127.0.0.1 that greets each client with text (UTF-8, in one write) and then only listens.</summary>
 public sealed class NetProcPlainGreeter : IDisposable
 {
     private readonly TcpListener listener = new(IPAddress.Loopback, 0);
@@ -190,7 +233,7 @@ public sealed class NetProcPlainGreeter : IDisposable
                 {
                     var socket = await listener.AcceptSocketAsync();
                     accepted.Add(socket);
-                    socket.Send(Encoding.ASCII.GetBytes(greeting));
+                    socket.Send(Encoding.UTF8.GetBytes(greeting));
                 }
             }
             catch (Exception)
@@ -239,6 +282,12 @@ public sealed class NetProcSmtpPeer : IDisposable
     /// <summary>Sent unasked right after the TLS handshake, if set (data that must arrive after what came before).</summary>
     public string AfterTls { get; }
 
+    /// <summary>Sent in the same write as the reply to EHLO through TLS, if set (text the server volunteers after a response).</summary>
+    public string AfterTlsCapabilities { get; set; }
+
+    /// <summary>Sent in the same write as the go-ahead for STARTTLS, in the clear, if set (what someone on the way could inject).</summary>
+    public string AfterGoAhead { get; set; }
+
     /// <summary>Every line the server read, in order, with "[tls]" before those read through TLS.</summary>
     public ConcurrentQueue<string> Heard { get; } = new();
 
@@ -281,11 +330,12 @@ public sealed class NetProcSmtpPeer : IDisposable
                 string verb = line.Split(' ')[0].ToUpperInvariant();
                 if (verb == "EHLO")
                 {
-                    await WriteAsync(stream, "250-mail.test greets you\r\n250-SIZE 1000000\r\n" + (offerStartTls && !tls ? "250-STARTTLS\r\n" : string.Empty) + "250 HELP\r\n");
+                    await WriteAsync(stream, "250-mail.test greets you\r\n250-SIZE 1000000\r\n" + (offerStartTls && !tls ? "250-STARTTLS\r\n" : string.Empty) + "250 HELP\r\n"
+                        + (tls ? AfterTlsCapabilities : null));
                 }
                 else if (verb == "STARTTLS" && offerStartTls && !tls)
                 {
-                    await WriteAsync(stream, "220 2.0.0 Ready to start TLS\r\n");
+                    await WriteAsync(stream, "220 2.0.0 Ready to start TLS\r\n" + AfterGoAhead);
                     var secure = new SslStream(stream, false);
                     using var cancel = new CancellationTokenSource(10000);
                     await secure.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificate = certificate }, cancel.Token);
@@ -323,13 +373,14 @@ public sealed class NetProcSmtpPeer : IDisposable
 
     private static Task WriteAsync(Stream stream, string text) => stream.WriteAsync(Encoding.ASCII.GetBytes(text)).AsTask();
 
-    private static async Task<string> ReadLineAsync(Stream stream)
+    /// <summary>Reads a line a byte at a time (so nothing after it is taken from the stream), without its CR LF; null at the end.</summary>
+    public static async Task<string> ReadLineAsync(Stream stream, CancellationToken cancel = default)
     {
         var line = new StringBuilder();
         var one = new byte[1];
         while (true)
         {
-            if (await stream.ReadAsync(one) == 0)
+            if (await stream.ReadAsync(one, cancel) == 0)
             {
                 return line.Length == 0 ? null : line.ToString();
             }

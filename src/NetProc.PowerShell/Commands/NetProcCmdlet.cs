@@ -12,6 +12,9 @@ public abstract class NetProcCmdlet : PSCmdlet
     {
     }
 
+    /// <summary>Sends at least this large show progress while they wait for room in the socket.</summary>
+    private const int ProgressThreshold = 1 << 20;
+
     private ProcessSession? session;
     private bool? verboseWanted;
 
@@ -31,6 +34,38 @@ public abstract class NetProcCmdlet : PSCmdlet
     private protected IDisposable VerboseDelivery() => Session.VerboseTo(VerboseWanted ? WriteVerbose : null);
 
     private protected void WriteError(NetProcException e) => WriteError(ErrorRecords.From(e));
+
+    /// <summary>
+    /// Waits until <paramref name="work"/> completes or <paramref name="timeout"/> seconds pass (null: no limit),
+    /// callbacks running meanwhile, as in every wait on listed processes (a peer in the same session may have to
+    /// answer first); <paramref name="eachWake"/> runs at every wake. False when the time passed first.
+    /// </summary>
+    internal bool WaitDelivering(Task work, double? timeout = null, Action? eachWake = null)
+    {
+        using var delivery = VerboseDelivery();
+        work.ContinueWith(_ => Session.Table.Activity.Set(), TaskScheduler.Default);
+        return Session.WaitUntil(
+            () =>
+            {
+                eachWake?.Invoke();
+                return work.IsCompleted;
+            },
+            timeout,
+            this);
+    }
+
+    /// <summary>
+    /// Waits until a send is written (it waits for room in the send buffer), callbacks running meanwhile and a large
+    /// send showing progress: Send-NetworkProcess's wait, and Open-NetworkStream's for its commands. False when
+    /// <paramref name="timeout"/> seconds passed first.
+    /// </summary>
+    internal bool WaitUntilWritten(ProcessObject process, Task sent, int length, long sentBefore, double? timeout = null)
+    {
+        var progress = length >= ProgressThreshold ? new TransferProgress(this, $"Sending to {process.Name}", "written", length) : null;
+        bool written = WaitDelivering(sent, timeout, () => progress?.Report(process.BytesSent - sentBefore));
+        progress?.Complete();
+        return written;
+    }
 
     /// <summary>Stops the command: for usage errors (parameters that cannot go together, nothing to act on).</summary>
     private protected void ThrowTerminating(NetProcException e) => ThrowTerminatingError(ErrorRecords.From(e));

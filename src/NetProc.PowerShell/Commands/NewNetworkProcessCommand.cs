@@ -181,6 +181,12 @@ public sealed class NewNetworkProcessCommand : TlsParametersCmdlet
             p.Linger = Linger;
         }
 
+        if (SocketType == ProcessSocketType.SeqPacket && (Tls || AnyTlsParameter || RequireClientCertificate))
+        {
+            ThrowTerminating(new NetProcException(
+                NetProcError.IncompatibleParameters, "TLS needs a byte stream, and a SeqPacket socket carries messages: use -SocketType Stream.", Name));
+        }
+
         if (SocketType == ProcessSocketType.Datagram)
         {
             if (Tls || AnyTlsParameter || RequireClientCertificate)

@@ -179,6 +179,7 @@ public sealed class OpenNetworkStreamCommand : TlsParametersCmdlet
                 process.Capabilities = AskCapabilities();
             }
 
+            talk.LeaveRestUnread();
             done = true;
             WriteObject(process);
         }

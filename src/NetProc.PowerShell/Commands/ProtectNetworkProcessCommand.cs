@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
 using System.Management.Automation;
 using System.Security;
 using NetProc.Engine;
@@ -6,14 +7,17 @@ using NetProc.Engine;
 namespace NetProc.Commands;
 
 /// <summary>
-/// Emacs <c>gnutls-negotiate</c>: turns an open plain client into a TLS client in place, after the protocol's own
-/// STARTTLS dialogue, keeping its name, callbacks, buffer and the order of what it read.
+/// Emacs <c>gnutls-negotiate</c>: turns an open plain connection into TLS in place, after the protocol's own STARTTLS
+/// dialogue, keeping its name, callbacks, buffer and the order of what it read. A client becomes the TLS client, a
+/// connection a server accepted the TLS server (-Role says otherwise).
 /// </summary>
 [Cmdlet(VerbsSecurity.Protect, "NetworkProcess", DefaultParameterSetName = ByName, SupportsShouldProcess = true)]
 [OutputType(typeof(StreamProcess))]
 public sealed class ProtectNetworkProcessCommand : ProcessSelectionCmdlet
 {
     private readonly CancellationTokenSource stopping = new();
+    private TlsSettings? clientSettings;
+    private TlsSettings? serverSettings;
 
     /// <summary>As for New-NetworkProcess -Tls: the name sent (SNI) and checked against the certificate; omitted, the process's host.</summary>
     [Parameter]
@@ -24,7 +28,10 @@ public sealed class ProtectNetworkProcessCommand : ProcessSelectionCmdlet
     [Parameter]
     public SwitchParameter SkipCertificateCheck { get; set; }
 
-    /// <summary>As for New-NetworkProcess -Tls: CA certificates (objects, or PEM or DER files) trusted instead of the system's store.</summary>
+    /// <summary>
+    /// CA certificates (objects, or PEM or DER files) trusted instead of the system's store: the TLS client checks its
+    /// server's certificate against them, the TLS server (with -RequireClientCertificate) its client's.
+    /// </summary>
     [Parameter]
     [Alias("CACertificate")]
     [ValidateNotNullOrEmpty]
@@ -35,7 +42,10 @@ public sealed class ProtectNetworkProcessCommand : ProcessSelectionCmdlet
     [ValidateNotNullOrEmpty]
     public string[]? ServerCertificateThumbprint { get; set; }
 
-    /// <summary>As for New-NetworkProcess -Tls: the client certificate to show a server that asks for one (X509Certificate2, PFX or PEM file).</summary>
+    /// <summary>
+    /// This side's certificate (X509Certificate2, or a PFX or PEM file): the TLS server's own, with its private key
+    /// (needed on a server's connection), or the client certificate the TLS client shows a server that asks for one.
+    /// </summary>
     [Parameter]
     [Session.UnwrapArgument]
     [ValidateNotNull]
@@ -50,10 +60,24 @@ public sealed class ProtectNetworkProcessCommand : ProcessSelectionCmdlet
     [ValidateNotNullOrEmpty]
     public TlsProtocolVersion[]? SslProtocol { get; set; }
 
-    /// <summary>As for New-NetworkProcess -Tls: the ALPN protocol names offered, in order of preference.</summary>
+    /// <summary>As for New-NetworkProcess -Tls: the ALPN protocol names offered (the TLS server: accepted), in order of preference.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string[]? ApplicationProtocol { get; set; }
+
+    /// <summary>
+    /// As for New-NetworkProcess -Server: the TLS server asks its client for a certificate and accepts only one it
+    /// trusts (the system's store, or -CertificateAuthority); the handshake fails otherwise.
+    /// </summary>
+    [Parameter]
+    public SwitchParameter RequireClientCertificate { get; set; }
+
+    /// <summary>
+    /// The side this end takes in the handshake: Server (it needs -Certificate) or Client. Omitted: a connection a
+    /// server accepted is the TLS server, a client the TLS client, as STARTTLS protocols have it.
+    /// </summary>
+    [Parameter]
+    public TlsRole? Role { get; set; }
 
     /// <summary>
     /// Seconds the upgrade may take: writing what was sent before, then the handshake (fractions allowed). Then it
@@ -70,35 +94,27 @@ public sealed class ProtectNetworkProcessCommand : ProcessSelectionCmdlet
 
     protected override void ProcessRecord()
     {
-        var selected = SelectProcesses();
-        if (selected.Count == 0)
-        {
-            return;
-        }
-
-        TlsSettings settings;
-        try
-        {
-            settings = TlsArguments.ClientSettings(
-                Session.Table, WriteWarning, TlsServerName, SkipCertificateCheck, CertificateAuthority, ServerCertificateThumbprint, Certificate,
-                CertificatePassword, SslProtocol, ApplicationProtocol);
-        }
-        catch (NetProcException e)
-        {
-            WriteError(e);
-            return;
-        }
-
-        foreach (var process in selected)
+        foreach (var process in SelectProcesses())
         {
             if (process is not StreamProcess stream)
             {
                 WriteError(new NetProcException(
-                    NetProcError.ProcessNotRunning, $"Process {process.Name} is not a stream connection: only a TCP or unix-socket client can start TLS.", process));
+                    NetProcError.ProcessNotRunning,
+                    process is ServerProcess
+                        ? $"Process {process.Name} is a server: it only accepts connections and speaks no TLS itself. Protect one of its connections "
+                          + $"(named '{process.Name} <…>') after its STARTTLS dialogue, or make a TLS server with New-NetworkProcess -Server -Certificate."
+                        : $"Process {process.Name} is not a stream connection: only a TCP or unix-socket connection can start TLS.",
+                    process));
                 continue;
             }
 
-            if (!ShouldProcess(stream.Name, "Start TLS"))
+            var role = Role ?? (stream.Kind == ProcessKind.Connection ? TlsRole.Server : TlsRole.Client);
+            if (!TrySettings(stream, role, out var settings))
+            {
+                return;
+            }
+
+            if (!ShouldProcess(stream.Name, $"Start TLS as the TLS {role.ToString().ToLowerInvariant()}"))
             {
                 continue;
             }
@@ -106,7 +122,7 @@ public sealed class ProtectNetworkProcessCommand : ProcessSelectionCmdlet
             try
             {
                 var steps = new ConcurrentQueue<string>();
-                StepWait.For(this, stream.UpgradeToTlsAsync(settings, Timeout, stopping.Token, steps.Enqueue), steps);
+                StepWait.For(this, stream.UpgradeToTlsAsync(settings, Timeout, stopping.Token, steps.Enqueue), steps, deliverCallbacks: true);
                 WriteVerbose($"{stream.Name} speaks TLS now: {stream.Tls}.");
             }
             catch (NetProcException e)
@@ -119,6 +135,52 @@ public sealed class ProtectNetworkProcessCommand : ProcessSelectionCmdlet
             {
                 WriteObject(stream);
             }
+        }
+    }
+
+    /// <summary>
+    /// The settings for <paramref name="role"/>, made once per role; parameters that do not fit the role stop the
+    /// command, a certificate that cannot be used is an error record (and false).
+    /// </summary>
+    private bool TrySettings(StreamProcess process, TlsRole role, [NotNullWhen(true)] out TlsSettings? settings)
+    {
+        string why = Role is null
+            ? $"Process {process.Name} is {(role == TlsRole.Server ? "a connection a server accepted" : "a client")}, so it starts TLS as the TLS {role.ToString().ToLowerInvariant()}"
+            : $"With -Role {role}, process {process.Name} starts TLS as the TLS {role.ToString().ToLowerInvariant()}";
+        if (role == TlsRole.Server && Certificate is null)
+        {
+            ThrowTerminating(new NetProcException(
+                NetProcError.IncompatibleParameters,
+                $"{why}, which needs -Certificate: its own certificate, with its private key. (-Role Client makes it the TLS client.)",
+                process));
+        }
+
+        if (role == TlsRole.Server && TlsArguments.ClientOnlyParameter(TlsServerName, SkipCertificateCheck, ServerCertificateThumbprint) is { } misplaced)
+        {
+            ThrowTerminating(misplaced);
+        }
+
+        if (role == TlsRole.Client && RequireClientCertificate)
+        {
+            ThrowTerminating(new NetProcException(
+                NetProcError.IncompatibleParameters, $"{why}: -RequireClientCertificate is for the TLS server. The client shows its own with -Certificate.", process));
+        }
+
+        try
+        {
+            settings = role == TlsRole.Server
+                ? serverSettings ??= TlsArguments.ServerSettings(
+                    CertificateAuthority, Certificate, CertificatePassword, SslProtocol, ApplicationProtocol, RequireClientCertificate, Timeout)
+                : clientSettings ??= TlsArguments.ClientSettings(
+                    Session.Table, WriteWarning, TlsServerName, SkipCertificateCheck, CertificateAuthority, ServerCertificateThumbprint, Certificate,
+                    CertificatePassword, SslProtocol, ApplicationProtocol);
+            return true;
+        }
+        catch (NetProcException e)
+        {
+            WriteError(e);
+            settings = null;
+            return false;
         }
     }
 

@@ -13,9 +13,6 @@ namespace NetProc.Commands;
 [OutputType(typeof(void))]
 public sealed class SendNetworkProcessCommand : ProcessSelectionCmdlet
 {
-    /// <summary>Sends at least this large show progress while they wait for room in the socket.</summary>
-    private const int ProgressThreshold = 1 << 20;
-
     // Made when first needed: most calls send one string, and this cmdlet runs in tight loops.
     private List<byte>? pendingBytes;
     private Dictionary<DatagramProcess, EndPoint>? destinations;
@@ -120,26 +117,6 @@ public sealed class SendNetworkProcessCommand : ProcessSelectionCmdlet
         Session.WaitUntil(() => process.Status != ProcessStatus.Connect, null, this);
     }
 
-    /// <summary>
-    /// Waits for room in the send buffer until everything is written, callbacks running meanwhile (a separate method,
-    /// so the common send that needs no wait allocates none of this).
-    /// </summary>
-    private void WaitUntilWritten(ProcessObject process, Task sent, int length, long sentBefore)
-    {
-        using var delivery = VerboseDelivery();
-        sent.ContinueWith(_ => Session.Table.Activity.Set(), TaskScheduler.Default);
-        var progress = length >= ProgressThreshold ? new TransferProgress(this, $"Sending to {process.Name}", "written", length) : null;
-        Session.WaitUntil(
-            () =>
-            {
-                progress?.Report(process.BytesSent - sentBefore);
-                return sent.IsCompleted;
-            },
-            null,
-            this);
-        progress?.Complete();
-    }
-
     private void Send(ProcessObject process, byte[] bytes, bool eof)
     {
         if (process.Status == ProcessStatus.Connect)
@@ -170,6 +147,7 @@ public sealed class SendNetworkProcessCommand : ProcessSelectionCmdlet
                     : throw new NetProcException(NetProcError.InvalidEndpoint, $"-To is for datagram processes; {process.Name} is connected to its peer.", To);
             if (!sent.IsCompleted)
             {
+                // A separate call, so the common send that needs no wait allocates none of it.
                 WaitUntilWritten(process, sent, bytes.Length, sentBefore);
             }
 

@@ -10,11 +10,22 @@ namespace NetProc.Commands;
 /// </summary>
 internal static class StepWait
 {
-    /// <summary>Waits for <paramref name="work"/>; its NetProcException is rethrown as is, a cancel as a stopped pipeline.</summary>
-    public static void For(Cmdlet cmdlet, Task work, ConcurrentQueue<string> steps)
+    /// <summary>
+    /// Waits for <paramref name="work"/>; its NetProcException is rethrown as is, a cancel as a stopped pipeline. With
+    /// <paramref name="deliverCallbacks"/> callbacks run meanwhile (work on a listed process, whose peer may be in the
+    /// same session); a connect, whose process nobody has seen yet, runs none.
+    /// </summary>
+    public static void For(NetProcCmdlet cmdlet, Task work, ConcurrentQueue<string> steps, bool deliverCallbacks = false)
     {
         try
         {
+            if (deliverCallbacks)
+            {
+                cmdlet.WaitDelivering(work, eachWake: () => WriteSteps(cmdlet, steps));
+                work.Wait();
+                return;
+            }
+
             while (!work.Wait(100))
             {
                 WriteSteps(cmdlet, steps);

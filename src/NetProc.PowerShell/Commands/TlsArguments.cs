@@ -42,6 +42,37 @@ internal static class TlsArguments
         return settings;
     }
 
+    /// <summary>
+    /// A TLS server's settings: its certificate (which needs its key; null throws InvalidCertificate), and what it asks
+    /// of its clients.
+    /// </summary>
+    public static TlsSettings ServerSettings(
+        object[]? authorities,
+        object? certificate,
+        SecureString? password,
+        TlsProtocolVersion[]? protocols,
+        string[]? applicationProtocols,
+        bool requireClientCertificate,
+        double? handshakeTimeout) => new(
+            authorities: Authorities(authorities),
+            certificate: Certificate(certificate, password),
+            protocols: protocols,
+            applicationProtocols: applicationProtocols,
+            server: true,
+            requireClientCertificate: requireClientCertificate,
+            handshakeTimeout: handshakeTimeout);
+
+    /// <summary>The first of a TLS client's own parameters given to a TLS server, as an IncompatibleParameters error; null when none was.</summary>
+    public static NetProcException? ClientOnlyParameter(string? serverName, bool skipCertificateCheck, string[]? thumbprints)
+    {
+        string? name = serverName is not null ? "TlsServerName"
+            : skipCertificateCheck ? "SkipCertificateCheck"
+            : thumbprints is not null ? "ServerCertificateThumbprint"
+            : null;
+        return name is null ? null : new NetProcException(
+            NetProcError.IncompatibleParameters, $"-{name} is for TLS clients, which check their server: a TLS server does not check itself. Remove it.", name);
+    }
+
     public static X509Certificate2Collection? Authorities(object[]? given) =>
         given is null ? null : TlsCertificates.LoadAuthorities(given.Select(Unwrap));
 

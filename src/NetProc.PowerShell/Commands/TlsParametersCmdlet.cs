@@ -90,23 +90,12 @@ public abstract class TlsParametersCmdlet : CreateProcessCmdlet
     /// <summary>A TLS server's settings: -Certificate with its key, and what it asks of clients.</summary>
     private protected TlsSettings ServerTlsSettings(bool requireClientCertificate, double? handshakeTimeout)
     {
-        foreach (var (given, name) in new[] { (TlsServerName is not null, nameof(TlsServerName)), (SkipCertificateCheck.IsPresent, nameof(SkipCertificateCheck)), (ServerCertificateThumbprint is not null, nameof(ServerCertificateThumbprint)) })
+        if (TlsArguments.ClientOnlyParameter(TlsServerName, SkipCertificateCheck, ServerCertificateThumbprint) is { } misplaced)
         {
-            if (given)
-            {
-                ThrowTerminating(new NetProcException(
-                    NetProcError.IncompatibleParameters, $"-{name} is for TLS clients: a server is not checked by itself. Remove it, or -Server.", name));
-            }
+            ThrowTerminating(misplaced);
         }
 
-        return new TlsSettings(
-            authorities: TlsArguments.Authorities(CertificateAuthority),
-            certificate: TlsArguments.Certificate(Certificate, CertificatePassword),
-            protocols: SslProtocol,
-            applicationProtocols: ApplicationProtocol,
-            server: true,
-            requireClientCertificate: requireClientCertificate,
-            handshakeTimeout: handshakeTimeout);
+        return TlsArguments.ServerSettings(CertificateAuthority, Certificate, CertificatePassword, SslProtocol, ApplicationProtocol, requireClientCertificate, handshakeTimeout);
     }
 
     /// <summary>Makes the TLS settings (null for plain); a certificate that cannot be used is an error record, and false.</summary>

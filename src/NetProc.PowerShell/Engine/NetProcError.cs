@@ -85,4 +85,16 @@ public enum NetProcError
 
     /// <summary>Open-NetworkStream -Type StartTls: the server did not offer STARTTLS, or refused it.</summary>
     TlsNotOffered,
+
+    /// <summary>
+    /// The server wants a client certificate and this client gave none (-Certificate). Under TLS 1.3 the server says
+    /// so only after the client's handshake completed: the process then turns Failed with this code.
+    /// </summary>
+    TlsClientCertificateRequired,
+
+    /// <summary>
+    /// The server agreed to STARTTLS, then sent more plain text before the TLS handshake: text that anyone on the way
+    /// could have injected, refused rather than read as if it came through TLS.
+    /// </summary>
+    TlsUnexpectedPlaintext,
 }

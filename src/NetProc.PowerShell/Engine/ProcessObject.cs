@@ -185,6 +185,43 @@ public abstract class ProcessObject
     /// <summary>Reads what waits in this process's buffer (a shared buffer: every writer's output), in arrival order.</summary>
     internal void ReadOutput(OutputForm form, bool detailed, Action<object> write) => Output.Read(this, form, detailed, write);
 
+    /// <summary>
+    /// Puts bytes a reader took and did not use back as this process's first unread output, counted in its window again
+    /// (Open-NetworkStream's dialogue: what the server sent after the last response it read).
+    /// </summary>
+    internal void PutBack(byte[] bytes)
+    {
+        Interlocked.Add(ref unconsumed, bytes.Length);
+        Interlocked.Add(ref windowUse, bytes.Length + ChunkOverhead);
+        outputCount++;
+        Output.PutBack(new Chunk(this, bytes, bytes.Length, from: null));
+    }
+
+    /// <summary>
+    /// On the pipeline thread: takes this process's output waiting in its buffer, unread, as bytes in arrival order;
+    /// with <see cref="TakeInboxInput"/> after it, everything read and not yet handed to anyone.
+    /// </summary>
+    internal byte[] TakeBufferedOutput()
+    {
+        var taken = new ProcessBuffer(null);
+        Output.MoveChunksOf(this, taken);
+        using var bytes = new MemoryStream();
+        taken.Read(this, OutputForm.Bytes, detailed: false, chunk => bytes.Write((byte[])chunk));
+        return bytes.ToArray();
+    }
+
+    /// <summary>Takes the chunks waiting in the inbox, held or not, as bytes in arrival order; any thread, once reading has stopped.</summary>
+    internal byte[] TakeInboxInput()
+    {
+        using var bytes = new MemoryStream();
+        foreach (var chunk in Inbox.TakeChunks())
+        {
+            bytes.Write((byte[])Consume(chunk, asBytes: true));
+        }
+
+        return bytes.ToArray();
+    }
+
     /// <summary>Bytes waiting in the buffer this process writes to (a shared buffer: every writer's).</summary>
     internal long UnreadBytes => Output.Length;
 
@@ -496,8 +533,9 @@ public abstract class ProcessObject
             LastError = change.Error;
         }
 
-        if (change.Status == ProcessStatus.Closed)
+        if (change.Status is ProcessStatus.Closed or ProcessStatus.Failed)
         {
+            // Nothing more comes either way (a TLS refusal after an open has left a socket to close).
             CloseTransport();
         }
 

@@ -17,7 +17,8 @@ internal static class ErrorRecords
         NetProcError.ConnectTimeout or NetProcError.TlsHandshakeTimeout => ErrorCategory.OperationTimeout,
         NetProcError.TlsHandshakeFailed or NetProcError.TlsNotSpoken or NetProcError.TlsProtocolMismatch or NetProcError.TlsNotOffered => ErrorCategory.ProtocolError,
         NetProcError.TlsNameMismatch or NetProcError.TlsUntrustedCertificate or NetProcError.TlsCertificateExpired
-            or NetProcError.TlsThumbprintMismatch or NetProcError.TlsCertificateRejected => ErrorCategory.SecurityError,
+            or NetProcError.TlsThumbprintMismatch or NetProcError.TlsCertificateRejected or NetProcError.TlsClientCertificateRequired
+            or NetProcError.TlsUnexpectedPlaintext => ErrorCategory.SecurityError,
         NetProcError.HostNotFound or NetProcError.ProcessNotFound or NetProcError.BufferNotFound
             or NetProcError.SerialPortNotFound => ErrorCategory.ObjectNotFound,
         NetProcError.SerialPortBusy => ErrorCategory.ResourceBusy,

@@ -37,6 +37,23 @@ internal sealed class Inbox
         }
     }
 
+    /// <summary>Takes every chunk, held or not, leaving the other items in their order.</summary>
+    public List<Chunk> TakeChunks()
+    {
+        lock (items)
+        {
+            var chunks = items.OfType<Chunk>().ToList();
+            var rest = items.Where(item => item is not Chunk).ToList();
+            items.Clear();
+            foreach (object item in rest)
+            {
+                items.Enqueue(item);
+            }
+
+            return chunks;
+        }
+    }
+
     public void Hold()
     {
         lock (items)

@@ -62,6 +62,21 @@ public sealed class ProcessBuffer
         }
     }
 
+    /// <summary>Puts a chunk back ahead of its process's other chunks here: the first of them a reader gets.</summary>
+    internal void PutBack(Chunk chunk)
+    {
+        Length += chunk.Count;
+        newest = Math.Max(newest, chunk.Arrival);
+        var held = chunks.ToList();
+        int at = held.FindIndex(c => ReferenceEquals(c.Source, chunk.Source));
+        held.Insert(at < 0 ? held.Count : at, chunk);
+        chunks.Clear();
+        foreach (var kept in held)
+        {
+            chunks.Enqueue(kept);
+        }
+    }
+
     /// <summary>Moves one process's chunks, in order, to another buffer.</summary>
     internal void MoveChunksOf(ProcessObject source, ProcessBuffer target)
     {

@@ -100,12 +100,18 @@ internal sealed class StreamChannel
         return Task.Run(CloseGracefullyAsync);
     }
 
-    /// <summary>Reports the peer's end or a failure, once, whichever of reader and writer notices first; not after a local close.</summary>
+    /// <summary>
+    /// Reports the peer's end or a failure, once, whichever of reader and writer notices first; not after a local close.
+    /// A failure the transport itself named (a TLS server's refusal that came after the handshake) is a failed
+    /// connection, as a handshake that fails at once would be: "failed with code TlsClientCertificateRequired".
+    /// </summary>
     private void PostBroken(Exception? error)
     {
         if (!owner.TransportClosed && Interlocked.Exchange(ref brokenPosted, 1) == 0)
         {
-            owner.Post(new StatusChange(ProcessStatus.Closed, 256, brokenMessage, error));
+            owner.Post(error is NetProcException { Error: var code }
+                ? new StatusChange(ProcessStatus.Failed, code.ToString(), $"failed with code {code}\n", error)
+                : new StatusChange(ProcessStatus.Closed, 256, brokenMessage, error));
         }
     }
 

@@ -107,21 +107,24 @@ public sealed class StreamProcess : NetworkProcess
     }
 
     /// <summary>
-    /// Turns this open plain client into a TLS client in place (Emacs <c>gnutls-negotiate</c>, after a STARTTLS
-    /// dialogue): what was sent is written first, reading stops at a read boundary (what was read stays in the inbox,
-    /// ahead of everything read after), the handshake runs over the same socket within <paramref name="timeout"/>
-    /// seconds, and a new channel reads and writes through TLS. Name, callbacks, buffer and suspension are kept. A
-    /// failed handshake closes the connection: the process turns Failed, its sentinel hearing
-    /// <c>"failed with code TlsNameMismatch\n"</c>, and the error is thrown.
+    /// Turns this open plain connection into TLS in place (Emacs <c>gnutls-negotiate</c>, after a STARTTLS dialogue),
+    /// as the TLS client, or with a server's <paramref name="tls"/> as the TLS server: what was sent is written first,
+    /// reading stops at a read boundary, the handshake runs over the same socket within <paramref name="timeout"/>
+    /// seconds, and a new channel reads and writes through TLS. Name, callbacks, buffer and suspension are kept. A TLS
+    /// client's unread input stays ahead of everything read after; a TLS server's is the start of its client's
+    /// handshake (the client starts as soon as it has the go-ahead, maybe before this runs), so it is held from here on
+    /// and handed to the handshake. A failed handshake closes the connection: the process turns Failed, its sentinel
+    /// hearing <c>"failed with code TlsNameMismatch\n"</c>, and the error is thrown. Call it on the pipeline thread;
+    /// the task tells how many bytes had been read in the clear in all when TLS began.
     /// </summary>
-    internal async Task UpgradeToTlsAsync(TlsSettings tls, double? timeout, CancellationToken cancel, Action<string>? trace = null)
+    internal async Task<long> UpgradeToTlsAsync(TlsSettings tls, double? timeout, CancellationToken cancel, Action<string>? trace = null)
     {
-        if (Kind != ProcessKind.Client || Status != ProcessStatus.Open || TransportClosed || channel?.Transport is not SocketTransport)
+        if (Status != ProcessStatus.Open || TransportClosed || channel?.Transport is not SocketTransport || SocketType != ProcessSocketType.Stream)
         {
             throw new NetProcException(
                 NetProcError.ProcessNotRunning,
                 Security == ProcessSecurity.Tls ? $"Process {Name} speaks TLS already."
-                : Kind != ProcessKind.Client ? $"Process {Name} is not a client: only a client's connection can start TLS (as the TLS client)."
+                : SocketType != ProcessSocketType.Stream ? $"Process {Name} is a {SocketType} socket: TLS needs a byte stream (-SocketType Stream)."
                 : $"Process {Name} is not open (status {Status}): only an open connection can start TLS.",
                 this);
         }
@@ -129,19 +132,51 @@ public sealed class StreamProcess : NetworkProcess
         upgrading = true;
         try
         {
+            byte[] clientSentAhead = [];
+            if (tls.IsServer)
+            {
+                // Taken here, before the first await, on the pipeline thread that owns the buffer; the held inbox keeps
+                // the rest from being handed out meanwhile.
+                Inbox.Hold();
+                clientSentAhead = TakeBufferedOutput();
+            }
+
             var deadline = Timeouts.DeadlineAfter(timeout);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancel, Closing);
-            var plain = (SocketTransport)await channel.DetachAsync(deadline).ConfigureAwait(false);
-            string serverName = tls.ServerName ?? Host ?? Endpoints.DefaultHost(Family);
-            trace?.Invoke($"TLS handshake with {HostAndService} as '{serverName}' over the open connection...");
+            SocketTransport plain;
+            try
+            {
+                plain = (SocketTransport)await channel.DetachAsync(deadline).ConfigureAwait(false);
+            }
+            catch (NetProcException e) when (tls.IsServer)
+            {
+                // The client's unread input is gone with the attempt (taken for a handshake that never ran): close.
+                Post(new StatusChange(ProcessStatus.Failed, e.Error.ToString(), $"failed with code {e.Error}\n", e));
+                throw;
+            }
+
+            long readInTheClear = BytesReceived;
             TlsTransport session;
             try
             {
-                session = await TlsNegotiator.ClientAsync(plain.Socket, tls, serverName, HostAndService, deadline, timeout, linked.Token).ConfigureAwait(false);
+                if (tls.IsServer)
+                {
+                    string client = (RemoteEndPoint as System.Net.IPEndPoint)?.Address.ToString() ?? "-";
+                    byte[] handshakeStart = [.. clientSentAhead, .. TakeInboxInput()];
+                    trace?.Invoke($"TLS handshake as the server of {client} over the open connection...");
+                    session = await TlsNegotiator.ServerAsync(plain.Socket, tls, client, handshakeStart, deadline, timeout, linked.Token).ConfigureAwait(false);
+                }
+                else
+                {
+                    string serverName = tls.ServerName ?? Host ?? Endpoints.DefaultHost(Family);
+                    trace?.Invoke($"TLS handshake with {HostAndService} as '{serverName}' over the open connection...");
+                    session = await TlsNegotiator.ClientAsync(plain.Socket, tls, serverName, HostAndService, deadline, timeout, linked.Token).ConfigureAwait(false);
+                }
             }
             catch (Exception e)
             {
                 // The socket is gone with the handshake (a Ctrl+C included): the connection is over.
+                channel = null;
                 string code = e is NetProcException failure ? failure.Error.ToString() : nameof(NetProcError.TlsHandshakeFailed);
                 Post(new StatusChange(ProcessStatus.Failed, code, $"failed with code {code}\n", e));
                 throw;
@@ -150,10 +185,15 @@ public sealed class StreamProcess : NetworkProcess
             trace?.Invoke($"TLS: {session.Info}.");
             Attach(session);
             channel!.Start();
+            return readInTheClear;
         }
         finally
         {
             upgrading = false;
+            if (tls.IsServer && !Stopped && Inbox.Release())
+            {
+                Table.MarkReady(this);
+            }
         }
     }
 

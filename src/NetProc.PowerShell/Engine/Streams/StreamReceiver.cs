@@ -43,6 +43,10 @@ internal sealed class StreamReceiver
     private volatile bool stopRequested;
     private int state;
 
+    // 1 from the awaited loop's last look at stopRequested until its read is posted: a stop at a read boundary waits
+    // for it, as the lock makes it wait for the reader thread's.
+    private int awaitedReadUnderWay;
+
     /// <param name="ownThread">Read on a thread of its own (the transport is polled or blocking), and let the pipeline thread pull if it is polled.</param>
     /// <param name="broken">Told when the peer ends the stream (null) or a read fails.</param>
     public StreamReceiver(ProcessObject process, IStreamTransport transport, bool ownThread, Action<Exception?> broken)
@@ -103,13 +107,15 @@ internal sealed class StreamReceiver
 
     /// <summary>
     /// Stops reading for good and leaves the transport open, for an upgrade that takes it over (STARTTLS): a read under
-    /// way on the reader thread or the pipeline thread ends first, and none starts after. A reader waiting for data
-    /// takes none: it stops when it wakes. (An awaited read is only ever started once data is there, so it cannot take
-    /// what the new transport is waiting for.)
+    /// way (on the reader thread, the pipeline thread, or an awaited one) ends and is posted first, and none starts
+    /// after. A reader waiting for data takes none: it stops when it wakes. (An awaited read starts only once data is
+    /// there, so waiting for it is short.)
     /// </summary>
     public void StopAtReadBoundary()
     {
         stopRequested = true;
+        Interlocked.MemoryBarrier();
+        SpinWait.SpinUntil(() => Volatile.Read(ref awaitedReadUnderWay) == 0);
         Monitor.Enter(receiveLock);
         Monitor.Exit(receiveLock);
     }
@@ -290,6 +296,7 @@ internal sealed class StreamReceiver
                     await process.ReadPermission().ConfigureAwait(false);
                 }
 
+                Interlocked.Exchange(ref awaitedReadUnderWay, 1);
                 if (stopRequested)
                 {
                     return;
@@ -307,7 +314,9 @@ internal sealed class StreamReceiver
                     throw;
                 }
 
-                if (!PostRead(block, n))
+                bool more = PostRead(block, n);
+                Volatile.Write(ref awaitedReadUnderWay, 0);
+                if (!more)
                 {
                     return;
                 }
@@ -315,12 +324,17 @@ internal sealed class StreamReceiver
                 lastReadFull = n == ProcessObject.MaxReadSize;
             }
         }
-        catch (Exception e)
+        catch (Exception e) when (!stopRequested)
         {
             broken(e);
         }
+        catch (Exception)
+        {
+            // Stopped for an upgrade (its transport is the new one's) or a close: what its pending wait met is not its to tell.
+        }
         finally
         {
+            Volatile.Write(ref awaitedReadUnderWay, 0);
             Ended();
         }
     }

@@ -25,6 +25,22 @@ internal sealed class TlsPeerCheck
     /// <summary>Why the peer's certificate was refused; null if it was not (or not looked at yet).</summary>
     public NetProcException? Refusal { get; private set; }
 
+    /// <summary>
+    /// Whether the server asked this client for a certificate (its CertificateRequest; with OpenSSL underneath, .NET
+    /// asks the client's selection callback only then, with the server's certificate at hand).
+    /// </summary>
+    public bool CertificateAsked { get; private set; }
+
+    /// <summary>The server asked this client for a certificate, and it had none to give.</summary>
+    public bool CertificateWithheld => CertificateAsked && settings.Certificate is null;
+
+    /// <summary>A client's certificate selection: always <paramref name="certificate"/>, noting whether the server asked for one.</summary>
+    public X509Certificate? SelectClientCertificate(X509Certificate2? certificate, X509Certificate? serverCertificate)
+    {
+        CertificateAsked |= serverCertificate is not null;
+        return certificate;
+    }
+
     private bool CheckingServer => serverName is not null;
 
     public bool Accepts(System.Security.Cryptography.X509Certificates.X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)

@@ -76,12 +76,16 @@ internal sealed class TlsSettings
 
     public bool TrustsOwnAuthorities => authorities is not null;
 
+    /// <summary>Whether these are a TLS server's settings (with its certificate and key).</summary>
+    public bool IsServer => serverContext is not null;
+
     public SslClientAuthenticationOptions ForClient(string serverName, TlsPeerCheck check) => new()
     {
         TargetHost = serverName,
         EnabledSslProtocols = Protocols,
         ApplicationProtocols = ApplicationProtocols,
         ClientCertificates = Certificate is null ? null : new X509CertificateCollection { Certificate },
+        LocalCertificateSelectionCallback = (_, _, _, serverCertificate, _) => check.SelectClientCertificate(Certificate, serverCertificate)!,
         CertificateChainPolicy = ChainPolicy(),
         RemoteCertificateValidationCallback = (_, certificate, chain, errors) => check.Accepts(certificate, chain, errors),
     };

@@ -16,18 +16,25 @@ internal sealed class TlsTransport : IStreamTransport
     // At most this much per write, so the sent count moves on during a large send (one TLS record is 16 KiB).
     private const int MaxWriteSize = 256 * 1024;
 
-
     private readonly Socket socket;
     private readonly SslStream stream;
+    private readonly Func<Exception?, NetProcException?>? refusal;
     private Task? outputEnded;
+    private bool anythingRead;
 
     // The end or failure a gathering read met after it had read something: the next read reports it.
     private EndOfInput? pendingEnd;
 
-    public TlsTransport(Socket socket, SslStream stream, TlsInfo info)
+    /// <param name="refusal">
+    /// A client's: what its first read ending or failing before any byte came means (the server's refusal, which TLS
+    /// 1.3 brings only after the client's handshake completed; see <see cref="TlsNegotiator.RefusalAfterHandshake"/>),
+    /// or null when it means nothing more than it says.
+    /// </param>
+    public TlsTransport(Socket socket, SslStream stream, TlsInfo info, Func<Exception?, NetProcException?>? refusal = null)
     {
         this.socket = socket;
         this.stream = stream;
+        this.refusal = refusal;
         Info = info;
         LocalEndPoint = socket.LocalEndPoint;
         RemoteEndPoint = socket.RemoteEndPoint;
@@ -47,10 +54,30 @@ internal sealed class TlsTransport : IStreamTransport
     public bool Poll(int microseconds) => throw new NotSupportedException("A TLS stream cannot be polled: a record is readable only once complete.");
 
     /// <summary>A zero-byte read: returns once a record (or the end) arrived, holding no read block meanwhile.</summary>
-    public void WaitReadable() => stream.Read(Span<byte>.Empty);
+    public void WaitReadable()
+    {
+        try
+        {
+            stream.Read(Span<byte>.Empty);
+        }
+        catch (Exception e) when (Refusal(e) is { } refused)
+        {
+            throw refused;
+        }
+    }
 
     /// <summary>A zero-byte read: completes once a record (or the end) arrived, holding no read block meanwhile.</summary>
-    public async ValueTask WaitReadableAsync() => await stream.ReadAsync(Memory<byte>.Empty).ConfigureAwait(false);
+    public async ValueTask WaitReadableAsync()
+    {
+        try
+        {
+            await stream.ReadAsync(Memory<byte>.Empty).ConfigureAwait(false);
+        }
+        catch (Exception e) when (Refusal(e) is { } refused)
+        {
+            throw refused;
+        }
+    }
 
     // Both reads take one record or more: a TLS read returns at most one record (16 KiB), so while the socket already
     // holds more the reads go on into the same block. A chunk is then as large as a plain socket's read, and costs the
@@ -65,7 +92,17 @@ internal sealed class TlsTransport : IStreamTransport
             return end;
         }
 
-        int n = stream.Read(block);
+        int n;
+        try
+        {
+            n = stream.Read(block);
+        }
+        catch (Exception e) when (Refusal(e) is { } refused)
+        {
+            throw refused;
+        }
+
+        n = CountFirst(n);
         while (GathersMore(n, block.Length))
         {
             try
@@ -88,7 +125,17 @@ internal sealed class TlsTransport : IStreamTransport
             return end;
         }
 
-        int n = await stream.ReadAsync(block).ConfigureAwait(false);
+        int n;
+        try
+        {
+            n = await stream.ReadAsync(block).ConfigureAwait(false);
+        }
+        catch (Exception e) when (Refusal(e) is { } refused)
+        {
+            throw refused;
+        }
+
+        n = CountFirst(n);
         while (GathersMore(n, block.Length))
         {
             try
@@ -179,6 +226,21 @@ internal sealed class TlsTransport : IStreamTransport
         }
 
         return more;
+    }
+
+    /// <summary>The server's refusal that the end or <paramref name="failure"/> of a read stands for, if nothing was read before.</summary>
+    private NetProcException? Refusal(Exception? failure) => anythingRead ? null : refusal?.Invoke(failure);
+
+    /// <summary>A read's count; an end before any byte came may be the server's refusal.</summary>
+    private int CountFirst(int n)
+    {
+        if (n == 0 && Refusal(null) is { } closedOn)
+        {
+            throw closedOn;
+        }
+
+        anythingRead |= n > 0;
+        return n;
     }
 
     private bool HasRawInput()
