@@ -7,7 +7,7 @@
       (start)                           -> READY pid
       ECHOSERVER Raw|NetProc            -> PORT p    Raw: C# EchoServer (a thread per connection). NetProc: a server
                                                      whose filter sends back what it gets, driven by this script's
-                                                     Wait-NetworkProcess -Timeout 0.05 loop
+                                                     Wait-NetworkProcess -InputObject <the servers> -Timeout 0.05 loop
       GREETSERVER Raw|NetProc           -> PORT p    each client gets "hi\n", then its connection is closed (NetProc:
                                                      New-NetworkProcess -Server -Log that sends and removes)
       CLIENT NetProc|RawPS|RawPSCmdlets|RawCs PORT COUNT WARMUP
@@ -83,6 +83,9 @@ function Measure-RawCsClient([int] $Port, [int] $Count, [int] $Warmup) {
 $servers = [System.Collections.Generic.List[object]]::new()
 $filterWarnings = [System.Collections.Generic.List[object]]::new()
 $netProcServing = $false
+# The servers the serving loop waits on: a wait on a server runs its connections' filters and returns only at its
+# timeout, where a wait for any output would return, and be called again, after every message.
+$netProcServers = [System.Collections.Generic.List[object]]::new()
 
 function Start-Server([string] $Kind, [string] $Flavor) {
     switch ("$Kind $Flavor") {
@@ -101,6 +104,7 @@ function Start-Server([string] $Kind, [string] $Flavor) {
         default { throw "unknown server: $Kind $Flavor" }
     }
     $script:netProcServing = $true
+    $netProcServers.Add($s)
     $s.Service
 }
 
@@ -111,7 +115,7 @@ $out.Flush()
 $command = $stdin.ReadLineAsync()
 while ($true) {
     if ($netProcServing) {
-        $null = Wait-NetworkProcess -Timeout 0.05 -WarningVariable +filterWarnings -WarningAction SilentlyContinue
+        $null = Wait-NetworkProcess -InputObject $netProcServers -Timeout 0.05 -WarningVariable +filterWarnings -WarningAction SilentlyContinue
         if (-not $command.IsCompleted) { continue }
     }
     $line = $command.Result
