@@ -65,6 +65,24 @@ A loop that never waits would starve the callbacks; Wait-NetworkProcess without 
 '@
             Output  = @('1')
         }
+        @{
+            Title   = 'Serve: wait on the server'
+            Code    = @'
+$echo = New-NetworkProcess -Name echo -Server -Service 0 -Filter { param($Process, $Data) Send-NetworkProcess $Process $Data }
+$client = New-NetworkProcess -Name client -Service $echo.Service -Filter {
+    param($Process, $Data)
+    Write-Host "echoed: $($Data.Trim())"
+    Remove-NetworkProcess echo
+}
+Send-NetworkProcess client "hello`n"
+for ($i = 0; $i -lt 50 -and $echo.IsLive; $i++) { $null = Wait-NetworkProcess $echo -Timeout 0.1 }
+Get-NetworkProcess | Remove-NetworkProcess
+'@
+            Remarks = @'
+A server produces no output of its own, so a wait on it runs every process's callbacks (here its connection's filter, which echoes, and the client's) until the timeout, or until the server closes: one call serves many messages. A wait for any process's output would return, and have to be called again, after every message. The client's filter removes the server after the first echo, which ends the loop; the last line removes the connections and the client.
+'@
+            Output  = @('echoed: hello')
+        }
     )
     Links       = @('about_NetProc', 'Emacs: accept-process-output', 'Receive-NetworkProcess', 'Send-NetworkProcess')
 }
