@@ -9,8 +9,10 @@ namespace NetProc.Commands;
 /// <summary>Emacs <c>make-network-process</c>: a TCP or unix-socket client, or with <c>-Server</c> a listener.</summary>
 [Cmdlet(VerbsCommon.New, "NetworkProcess")]
 [OutputType(typeof(StreamProcess), typeof(ServerProcess))]
-public sealed class NewNetworkProcessCommand : TlsParametersCmdlet
+public sealed class NewNetworkProcessCommand : CreateProcessCmdlet, IDynamicParameters
 {
+    /// <summary>The TLS parameters, shared with Open-NetworkStream and Protect-NetworkProcess.</summary>
+    private readonly TlsParameters tlsParameters = new();
 
     /// <summary>
     /// The process's name (Emacs <c>:name</c>). Names are unique in the session, compared case-insensitively: a
@@ -162,6 +164,9 @@ public sealed class NewNetworkProcessCommand : TlsParametersCmdlet
     [ArgumentCompleter(typeof(EncodingCompleter))]
     public Encoding? Encoding { get; set; }
 
+    /// <summary>PowerShell binds the TLS parameters as this cmdlet's own.</summary>
+    public object GetDynamicParameters() => tlsParameters;
+
     protected override void ProcessRecord()
     {
         if (Family == ProcessFamily.Local && HostName is not null)
@@ -183,7 +188,7 @@ public sealed class NewNetworkProcessCommand : TlsParametersCmdlet
 
         if (SocketType == ProcessSocketType.Datagram)
         {
-            if (Tls || AnyTlsParameter || RequireClientCertificate)
+            if (Tls || tlsParameters.Any || RequireClientCertificate)
             {
                 ThrowTerminating(new NetProcException(
                     NetProcError.IncompatibleParameters, "TLS is for stream sockets: a datagram socket cannot carry it (DTLS is not supported).", Name));
@@ -206,7 +211,7 @@ public sealed class NewNetworkProcessCommand : TlsParametersCmdlet
         }
         else if (Server)
         {
-            bool tlsServer = Certificate is not null;
+            bool tlsServer = tlsParameters.Certificate is not null;
             if (NoWait || (Timeout is not null && !tlsServer))
             {
                 ThrowTerminating(new NetProcException(
@@ -215,20 +220,26 @@ public sealed class NewNetworkProcessCommand : TlsParametersCmdlet
                     Name));
             }
 
-            if (!tlsServer && (Tls || AnyTlsParameter || RequireClientCertificate))
+            if (!tlsServer && (Tls || tlsParameters.Any || RequireClientCertificate))
             {
                 ThrowTerminating(new NetProcException(
                     NetProcError.IncompatibleParameters, "A TLS server needs -Certificate: its certificate, with its private key.", Name));
             }
 
-            if (TryMakeTls(() => tlsServer ? ServerTlsSettings(RequireClientCertificate, Timeout) : null, out var serverTls))
+            if (tlsServer && tlsParameters.ClientOnlyParameter is { } clientOnly)
+            {
+                ThrowTerminating(new NetProcException(
+                    NetProcError.IncompatibleParameters, $"-{clientOnly} is for TLS clients: a server is not checked by itself. Remove it, or -Server.", clientOnly));
+            }
+
+            if (TryMakeTls(() => tlsServer ? tlsParameters.ServerSettings(RequireClientCertificate, Timeout) : null, out var serverTls))
             {
                 Listen(Name, HostName, Service, Family, SocketType, Backlog, Stopped, ConfigureNew, serverTls);
             }
         }
         else
         {
-            if (RequireClientCertificate || (!Tls && AnyTlsParameter))
+            if (RequireClientCertificate || (!Tls && tlsParameters.Any))
             {
                 ThrowTerminating(new NetProcException(
                     NetProcError.IncompatibleParameters,
@@ -238,7 +249,7 @@ public sealed class NewNetworkProcessCommand : TlsParametersCmdlet
                     Name));
             }
 
-            if (TryMakeTls(() => Tls ? ClientTlsSettings() : null, out var clientTls))
+            if (TryMakeTls(() => Tls ? tlsParameters.ClientSettings(Session.Table, WriteWarning) : null, out var clientTls))
             {
                 Connect(Name, HostName, Service, Family, SocketType, NoWait, Timeout, Stopped, ConfigureNew, clientTls);
             }

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Management.Automation;
-using System.Security;
 using NetProc.Engine;
 
 namespace NetProc.Commands;
@@ -11,49 +10,12 @@ namespace NetProc.Commands;
 /// </summary>
 [Cmdlet(VerbsSecurity.Protect, "NetworkProcess", DefaultParameterSetName = ByName, SupportsShouldProcess = true)]
 [OutputType(typeof(StreamProcess))]
-public sealed class ProtectNetworkProcessCommand : ProcessSelectionCmdlet
+public sealed class ProtectNetworkProcessCommand : ProcessSelectionCmdlet, IDynamicParameters
 {
     private readonly CancellationTokenSource stopping = new();
 
-    /// <summary>As for New-NetworkProcess -Tls: the name sent (SNI) and checked against the certificate; omitted, the process's host.</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? TlsServerName { get; set; }
-
-    /// <summary>As for New-NetworkProcess -Tls: accepts any server certificate. Unsafe, for tests only; the session warns once.</summary>
-    [Parameter]
-    public SwitchParameter SkipCertificateCheck { get; set; }
-
-    /// <summary>As for New-NetworkProcess -Tls: CA certificates (objects, or PEM or DER files) trusted instead of the system's store.</summary>
-    [Parameter]
-    [Alias("CACertificate")]
-    [ValidateNotNullOrEmpty]
-    public object[]? CertificateAuthority { get; set; }
-
-    /// <summary>As for New-NetworkProcess -Tls: accept only a server certificate with one of these thumbprints (SHA-1 or SHA-256, hex).</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string[]? ServerCertificateThumbprint { get; set; }
-
-    /// <summary>As for New-NetworkProcess -Tls: the client certificate to show a server that asks for one (X509Certificate2, PFX or PEM file).</summary>
-    [Parameter]
-    [Session.UnwrapArgument]
-    [ValidateNotNull]
-    public object? Certificate { get; set; }
-
-    /// <summary>The password of the -Certificate file, as a SecureString.</summary>
-    [Parameter]
-    public SecureString? CertificatePassword { get; set; }
-
-    /// <summary>As for New-NetworkProcess -Tls: the TLS versions allowed, Tls12, Tls13 or both (the default).</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public TlsProtocolVersion[]? SslProtocol { get; set; }
-
-    /// <summary>As for New-NetworkProcess -Tls: the ALPN protocol names offered, in order of preference.</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string[]? ApplicationProtocol { get; set; }
+    /// <summary>The TLS parameters, shared with New-NetworkProcess and Open-NetworkStream.</summary>
+    private readonly TlsParameters tlsParameters = new();
 
     /// <summary>
     /// Seconds the upgrade may take: writing what was sent before, then the handshake (fractions allowed). Then it
@@ -68,6 +30,9 @@ public sealed class ProtectNetworkProcessCommand : ProcessSelectionCmdlet
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
+    /// <summary>PowerShell binds the TLS parameters as this cmdlet's own.</summary>
+    public object GetDynamicParameters() => tlsParameters;
+
     protected override void ProcessRecord()
     {
         var selected = SelectProcesses();
@@ -79,9 +44,7 @@ public sealed class ProtectNetworkProcessCommand : ProcessSelectionCmdlet
         TlsSettings settings;
         try
         {
-            settings = TlsArguments.ClientSettings(
-                Session.Table, WriteWarning, TlsServerName, SkipCertificateCheck, CertificateAuthority, ServerCertificateThumbprint, Certificate,
-                CertificatePassword, SslProtocol, ApplicationProtocol);
+            settings = tlsParameters.ClientSettings(Session.Table, WriteWarning);
         }
         catch (NetProcException e)
         {
