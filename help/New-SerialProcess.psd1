@@ -1,4 +1,4 @@
-# Help text for New-SerialProcess; parameter descriptions are the /// comments in its .cs file.
+# Help text for New-SerialProcess; parameter descriptions are the /// comments in the .cs files.
 # Examples run as written in tests/Pester/Help.Tests.ps1, on a machine without serial hardware: they use a pty pair
 # made by socat, as a user without a device can. An example's Output lists what it writes, as -like patterns.
 @{

@@ -1,4 +1,4 @@
-# Help text for Open-NetworkStream; parameter descriptions are the /// comments in its .cs file.
+# Help text for Open-NetworkStream; parameter descriptions are the /// comments in the .cs files.
 # Examples run as written in tests/Pester/Help.Tests.ps1, on loopback: keep them self-contained. An example's
 # Output (not shown by Get-Help) lists what it writes, output and host lines, as -like patterns; the test checks it.
 @{

@@ -1,4 +1,4 @@
-# Help text for Protect-NetworkProcess; parameter descriptions are the /// comments in its .cs file.
+# Help text for Protect-NetworkProcess; parameter descriptions are the /// comments in the .cs files.
 # Examples run as written in tests/Pester/Help.Tests.ps1, on loopback: keep them self-contained. Their STARTTLS
 # server is a thread job around .NET's SslStream, with a certificate made on the spot. An example's Output lists
 # what it writes, as -like patterns; the test checks it.

@@ -3,7 +3,8 @@
     Writes the module's MAML cmdlet help (en-US/NetProc.PowerShell.dll-Help.xml), the file Get-Help reads.
 .DESCRIPTION
     Two sources, one place each: parameter descriptions are the /// doc comments on the cmdlet properties (from the
-    compiler's XML doc file); everything about a parameter that the code knows (sets, type, Mandatory, Position,
+    compiler's XML doc file; a parameter that cmdlets share through IDynamicParameters, such as the TLS ones, is
+    described on the class of the object GetDynamicParameters returns); everything about a parameter that the code knows (sets, type, Mandatory, Position,
     pipeline input, aliases, default value) is read from the built module itself; the cmdlet's own text (synopsis,
     description, inputs, outputs, notes, examples, links) comes from help/<Verb-Noun>.psd1. A cmdlet without a text
     file or a parameter without a doc comment fails the build. Runs in a pwsh of its own (it imports the module).
@@ -25,6 +26,11 @@ $commonParameters = [System.Management.Automation.PSCmdlet]::CommonParameters
 $shouldProcessText = @{
     WhatIf  = 'Shows what would happen if the cmdlet runs. The cmdlet is not run.'
     Confirm = 'Prompts you for confirmation before running the cmdlet.'
+}
+
+# A cmdlet's own parameters in its order, -WhatIf and -Confirm last (PowerShell lists dynamic parameters after them).
+function Select-HelpParameters($Parameters) {
+    $Parameters | Where-Object Name -NotIn $commonParameters | Sort-Object -Stable { $shouldProcessText.ContainsKey($_.Name) }
 }
 
 # The text of a doc comment's <summary>, as a user reads it: code spans as plain text, whitespace made single.
@@ -53,7 +59,7 @@ function Get-TypeName([type] $Type) {
     $Type.Name
 }
 
-# The value a parameter has when it is not given, read from a fresh cmdlet object; "None" when that says nothing.
+# The value a parameter has when it is not given, read from a fresh cmdlet (or its dynamic parameters); "None" when that says nothing.
 function Get-DefaultText($Cmdlet, [Reflection.PropertyInfo] $Property) {
     $value = $Property.GetValue($Cmdlet)
     if ($value -is [System.Management.Automation.SwitchParameter]) { return 'False' }
@@ -119,7 +125,8 @@ foreach ($prefix in $namespaces.Keys) {
 }
 $missing = [System.Collections.Generic.List[string]]::new()
 
-foreach ($command in $module.ExportedCmdlets.Values | Sort-Object Name) {
+# Get-Command's copies of the cmdlets list dynamic parameters in their parameter sets too (ExportedCmdlets' do not).
+foreach ($command in Get-Command -Module $module.Name -CommandType Cmdlet | Sort-Object Name) {
     $sourceFile = Join-Path $SourceDir "$($command.Name).psd1"
     if (-not (Test-Path $sourceFile)) { $missing.Add("$($command.Name): no $sourceFile"); continue }
     $text = Import-PowerShellDataFile $sourceFile
@@ -128,12 +135,14 @@ foreach ($command in $module.ExportedCmdlets.Values | Sort-Object Name) {
 
     # Everything known about each parameter, across its sets.
     $parameters = [ordered]@{}
-    foreach ($parameter in $command.Parameters.Values | Where-Object Name -NotIn $commonParameters) {
+    foreach ($parameter in Select-HelpParameters $command.Parameters.Values) {
         if ($shouldProcessText.ContainsKey($parameter.Name)) {
             $property = $null
             $description = $shouldProcessText[$parameter.Name]
         } else {
-            $property = Get-ParameterProperty $type $parameter.Name
+            # A dynamic parameter is a property of the object the cmdlet returns for them (TlsParameters), read like its own.
+            $holder = if ($parameter.IsDynamic) { $fresh.GetDynamicParameters() } else { $fresh }
+            $property = Get-ParameterProperty $holder.GetType() $parameter.Name
             $description = Get-DocText "P:$($property.DeclaringType.FullName).$($property.Name)"
             if (-not $description) { $missing.Add("$($command.Name) -$($parameter.Name): no /// comment on $($property.DeclaringType.Name).$($property.Name)") }
         }
@@ -148,7 +157,7 @@ foreach ($command in $module.ExportedCmdlets.Values | Sort-Object Name) {
             Required    = -not $sets.Where({ -not $_.IsMandatory })
             Position    = if ($positions.Count) { [string]$positions[0] } else { 'named' }
             Pipeline    = Get-PipelineText $sets
-            Default     = if ($property) { Get-DefaultText $fresh $property } else { 'False' }
+            Default     = if ($property) { Get-DefaultText $holder $property } else { 'False' }
             Description = $description
         }
     }
@@ -165,7 +174,7 @@ foreach ($command in $module.ExportedCmdlets.Values | Sort-Object Name) {
     foreach ($set in $command.ParameterSets) {
         $item = Add-Element $syntax 'command:syntaxItem'
         $null = Add-Element $item 'maml:name' $command.Name
-        foreach ($parameter in $set.Parameters | Where-Object Name -NotIn $commonParameters) {
+        foreach ($parameter in Select-HelpParameters $set.Parameters) {
             $info = $parameters[$parameter.Name].PSObject.Copy()
             $info.Required = $parameter.IsMandatory
             $info.Position = if ($parameter.Position -ge 0) { [string]$parameter.Position } else { 'named' }

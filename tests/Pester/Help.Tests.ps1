@@ -36,6 +36,52 @@ Describe 'Cmdlet help' {
         $undescribed | Should -BeNullOrEmpty -Because 'every parameter needs a /// comment on its property'
     }
 
+    It 'lists every parameter of every set in the syntax, with the aliases the cmdlet has' {
+        # Get-Command evaluates dynamic parameters (the TLS ones) too: the help must show them like the others.
+        $wrong = foreach ($name in (Get-Module NetProc).ExportedCmdlets.Keys) {
+            $command = Get-Command $name
+            $help = Get-Help $name -Full
+            $shown = @($help.syntax.syntaxItem | ForEach-Object { @($_.parameter | ForEach-Object name | Sort-Object) -join ' ' })
+            foreach ($set in $command.ParameterSets) {
+                $expected = @($set.Parameters.Name | Where-Object { $_ -notin $commonParameters } | Sort-Object) -join ' '
+                if ($expected -notin $shown) { "$name, set $($set.Name): no syntax in the help lists exactly $expected" }
+            }
+            foreach ($parameter in $command.Parameters.Values | Where-Object Name -NotIn $commonParameters) {
+                $aliases = (@($help.parameters.parameter) | Where-Object name -EQ $parameter.Name).aliases
+                $expected = if ($parameter.Aliases.Count) { $parameter.Aliases -join ', ' } else { 'none' }
+                if ($aliases -ne $expected) { "$name -$($parameter.Name): help says aliases '$aliases', the cmdlet has '$expected'" }
+            }
+        }
+        $wrong | Should -BeNullOrEmpty
+    }
+
+    # Declared once and taken by several cmdlets (TlsParameters through IDynamicParameters, NewProcessCmdlet as a base
+    # class): moving a declaration must not lose a parameter, an alias or its help on any of them.
+    It 'keeps -<Parameter> (aliases: <Aliases>) and its help on <Cmdlets>' -ForEach @(
+        foreach ($shared in @(
+                @{ Cmdlets = 'New-NetworkProcess', 'Open-NetworkStream', 'Protect-NetworkProcess'; Parameters = [ordered]@{
+                        TlsServerName = @(); SkipCertificateCheck = @(); CertificateAuthority = @('CACertificate'); ServerCertificateThumbprint = @()
+                        Certificate = @(); CertificatePassword = @(); SslProtocol = @(); ApplicationProtocol = @()
+                    }
+                }
+                @{ Cmdlets = 'New-NetworkProcess', 'New-SerialProcess'; Parameters = [ordered]@{
+                        Stopped = @('Suspended'); NoQuery = @(); Buffer = @(); Filter = @(); Sentinel = @(); Plist = @(); Encoding = @()
+                    }
+                })) {
+            foreach ($name in $shared.Parameters.Keys) { @{ Parameter = $name; Aliases = $shared.Parameters[$name]; Cmdlets = $shared.Cmdlets } }
+        }) {
+        $texts = foreach ($cmdlet in $Cmdlets) {
+            $bound = (Get-Command $cmdlet).Parameters[$Parameter]
+            $bound | Should -Not -BeNullOrEmpty -Because "$cmdlet takes -$Parameter"
+            @($bound.Aliases) | Should -Be $Aliases -Because "$cmdlet -$Parameter keeps its aliases"
+            $help = Get-Help $cmdlet -Parameter $Parameter
+            $help.aliases | Should -Be $(if ($Aliases) { $Aliases -join ', ' } else { 'none' }) -Because "the help of $cmdlet -$Parameter names its aliases"
+            ($help.description.Text -join ' ').Trim()
+        }
+        $texts | Should -Not -Contain '' -Because "every $Parameter has help"
+        @($texts | Sort-Object -Unique).Count | Should -Be 1 -Because "-$Parameter is declared once, so its help is the same on $($Cmdlets -join ', ')"
+    }
+
     It 'says -Name takes wildcards wherever it selects processes' {
         $selecting = (Get-Module NetProc).ExportedCmdlets.Values | Where-Object { $_.Parameters['Name'].ParameterSets.Keys -contains 'Name' -and $_.Parameters.ContainsKey('InputObject') }
         @($selecting).Count | Should -BeGreaterThan 5

@@ -8,7 +8,7 @@ using NetProc.Session;
 
 namespace NetProc.Commands;
 
-/// <summary>How <c>New-NetworkProcess</c> and <c>Open-NetworkStream</c> start clients and servers.</summary>
+/// <summary>How <c>New-NetworkProcess</c>, <c>Open-NetworkStream</c> and <c>New-SerialProcess</c> start clients, servers and ports.</summary>
 public abstract class CreateProcessCmdlet : NetProcCmdlet
 {
     /// <summary>Only this module's cmdlets derive from it.</summary>
@@ -116,6 +116,22 @@ public abstract class CreateProcessCmdlet : NetProcCmdlet
         }
 
         process.QueryOnExit = !noQuery;
+    }
+
+    /// <summary>Makes the TLS settings (null for plain); a certificate that cannot be used is an error record, and false.</summary>
+    private protected bool TryMakeTls(Func<TlsSettings?> make, out TlsSettings? settings)
+    {
+        try
+        {
+            settings = make();
+            return true;
+        }
+        catch (NetProcException e)
+        {
+            WriteError(e);
+            settings = null;
+            return false;
+        }
     }
 
     protected override void StopProcessing() => stopping.Cancel();

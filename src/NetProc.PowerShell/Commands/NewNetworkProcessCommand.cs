@@ -1,6 +1,4 @@
-using System.Collections;
 using System.Management.Automation;
-using System.Text;
 using NetProc.Engine;
 using NetProc.Session;
 
@@ -9,8 +7,10 @@ namespace NetProc.Commands;
 /// <summary>Emacs <c>make-network-process</c>: a TCP or unix-socket client, or with <c>-Server</c> a listener.</summary>
 [Cmdlet(VerbsCommon.New, "NetworkProcess")]
 [OutputType(typeof(StreamProcess), typeof(ServerProcess))]
-public sealed class NewNetworkProcessCommand : TlsParametersCmdlet
+public sealed class NewNetworkProcessCommand : NewProcessCmdlet, IDynamicParameters
 {
+    /// <summary>The TLS parameters, shared with Open-NetworkStream and Protect-NetworkProcess.</summary>
+    private readonly TlsParameters tlsParameters = new();
 
     /// <summary>
     /// The process's name (Emacs <c>:name</c>). Names are unique in the session, compared case-insensitively: a
@@ -101,66 +101,8 @@ public sealed class NewNetworkProcessCommand : TlsParametersCmdlet
     [ValidateRange(0, double.MaxValue)]
     public double? Timeout { get; set; }
 
-    /// <summary>
-    /// Creates the process suspended (Emacs <c>:stop t</c>): a stream or serial port reads nothing and a server accepts
-    /// nobody until Resume-NetworkProcess (a datagram socket still reads into its window). Callbacks can be set before
-    /// anything arrives.
-    /// </summary>
-    [Parameter]
-    [Alias("Suspended")]
-    public SwitchParameter Stopped { get; set; }
-
-    /// <summary>
-    /// Clears the process's QueryOnExit flag (Emacs <c>:noquery t</c>, which spares a process the question on exit):
-    /// when the session ends with it still live, it is closed without being listed in the warning that names the live
-    /// processes. A server's connections do not inherit the flag. Set-NetworkProcess -QueryOnExit changes it later.
-    /// </summary>
-    [Parameter]
-    public SwitchParameter NoQuery { get; set; }
-
-    /// <summary>
-    /// The name of the buffer that keeps the output (Emacs <c>:buffer</c>). Several processes may share one buffer;
-    /// Receive-NetworkProcess on any of them reads it. Omitted: the process keeps its output itself. A server's
-    /// connections get a buffer named after this one plus their <c>&lt;...&gt;</c> suffix.
-    /// </summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? Buffer { get; set; }
-
-    /// <summary>
-    /// Called with every chunk of output instead of keeping it in the buffer (Emacs <c>:filter</c>):
-    /// <c>param($Process, $Data)</c>, $Data a string, or byte[] with -Encoding Byte. It runs on the PowerShell thread
-    /// while the session waits (prompt, Wait-NetworkProcess, Receive-NetworkProcess -Wait). A server gives it to
-    /// every connection it accepts.
-    /// </summary>
-    [Parameter]
-    public ScriptBlock? Filter { get; set; }
-
-    /// <summary>
-    /// Called when the process's status changes (Emacs <c>:sentinel</c>): <c>param($Process, $Message)</c>, with
-    /// Emacs's messages such as <c>"open\n"</c>, <c>"connection broken by remote peer\n"</c> and <c>"deleted\n"</c>
-    /// (a serial port: <c>"finished\n"</c>, and <c>"exited abnormally with code 256\n"</c> when the device goes away;
-    /// see about_NetProc). A server gives it to every connection it accepts.
-    /// </summary>
-    [Parameter]
-    public ScriptBlock? Sentinel { get; set; }
-
-    /// <summary>
-    /// Your own data kept with the process, in its Plist property (Emacs <c>:plist</c>); the hashtable is copied. A
-    /// server gives each connection a copy of its own.
-    /// </summary>
-    [Parameter]
-    public Hashtable? Plist { get; set; }
-
-    /// <summary>
-    /// How text is encoded when sent and decoded when received (Emacs <c>:coding</c>): utf8 (the default), ascii,
-    /// latin1, unicode, bigendianunicode, utf32, a code page number, an Encoding object, or Byte for binary data
-    /// (output then comes as byte[]). Decoding is stateful: a character split across two reads arrives whole.
-    /// </summary>
-    [Parameter]
-    [EncodingArgument]
-    [ArgumentCompleter(typeof(EncodingCompleter))]
-    public Encoding? Encoding { get; set; }
+    /// <summary>PowerShell binds the TLS parameters as this cmdlet's own.</summary>
+    public object GetDynamicParameters() => tlsParameters;
 
     protected override void ProcessRecord()
     {
@@ -176,12 +118,12 @@ public sealed class NewNetworkProcessCommand : TlsParametersCmdlet
 
         void ConfigureNew(ProcessObject p)
         {
-            Configure(p, Buffer, Filter, Sentinel, Plist, Encoding, NoQuery);
+            ConfigureOptions(p);
             p.Log = Log;
             p.Linger = Linger;
         }
 
-        if (SocketType == ProcessSocketType.SeqPacket && (Tls || AnyTlsParameter || RequireClientCertificate))
+        if (SocketType == ProcessSocketType.SeqPacket && (Tls || tlsParameters.Any || RequireClientCertificate))
         {
             ThrowTerminating(new NetProcException(
                 NetProcError.IncompatibleParameters, "TLS needs a byte stream, and a SeqPacket socket carries messages: use -SocketType Stream.", Name));
@@ -189,7 +131,7 @@ public sealed class NewNetworkProcessCommand : TlsParametersCmdlet
 
         if (SocketType == ProcessSocketType.Datagram)
         {
-            if (Tls || AnyTlsParameter || RequireClientCertificate)
+            if (Tls || tlsParameters.Any || RequireClientCertificate)
             {
                 ThrowTerminating(new NetProcException(
                     NetProcError.IncompatibleParameters, "TLS is for stream sockets: a datagram socket cannot carry it (DTLS is not supported).", Name));
@@ -212,7 +154,7 @@ public sealed class NewNetworkProcessCommand : TlsParametersCmdlet
         }
         else if (Server)
         {
-            bool tlsServer = Certificate is not null;
+            bool tlsServer = tlsParameters.Certificate is not null;
             if (NoWait || (Timeout is not null && !tlsServer))
             {
                 ThrowTerminating(new NetProcException(
@@ -221,20 +163,25 @@ public sealed class NewNetworkProcessCommand : TlsParametersCmdlet
                     Name));
             }
 
-            if (!tlsServer && (Tls || AnyTlsParameter || RequireClientCertificate))
+            if (!tlsServer && (Tls || tlsParameters.Any || RequireClientCertificate))
             {
                 ThrowTerminating(new NetProcException(
                     NetProcError.IncompatibleParameters, "A TLS server needs -Certificate: its certificate, with its private key.", Name));
             }
 
-            if (TryMakeTls(() => tlsServer ? ServerTlsSettings(RequireClientCertificate, Timeout) : null, out var serverTls))
+            if (tlsServer && tlsParameters.ClientOnlyParameterGiven() is { } clientOnly)
+            {
+                ThrowTerminating(clientOnly);
+            }
+
+            if (TryMakeTls(() => tlsServer ? tlsParameters.ServerSettings(RequireClientCertificate, Timeout) : null, out var serverTls))
             {
                 Listen(Name, HostName, Service, Family, SocketType, Backlog, Stopped, ConfigureNew, serverTls);
             }
         }
         else
         {
-            if (RequireClientCertificate || (!Tls && AnyTlsParameter))
+            if (RequireClientCertificate || (!Tls && tlsParameters.Any))
             {
                 ThrowTerminating(new NetProcException(
                     NetProcError.IncompatibleParameters,
@@ -244,7 +191,7 @@ public sealed class NewNetworkProcessCommand : TlsParametersCmdlet
                     Name));
             }
 
-            if (TryMakeTls(() => Tls ? ClientTlsSettings() : null, out var clientTls))
+            if (TryMakeTls(() => Tls ? tlsParameters.ClientSettings(Session.Table, WriteWarning) : null, out var clientTls))
             {
                 Connect(Name, HostName, Service, Family, SocketType, NoWait, Timeout, Stopped, ConfigureNew, clientTls);
             }

@@ -12,8 +12,10 @@ namespace NetProc.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.Open, "NetworkStream")]
 [OutputType(typeof(StreamProcess))]
-public sealed class OpenNetworkStreamCommand : TlsParametersCmdlet
+public sealed class OpenNetworkStreamCommand : CreateProcessCmdlet, IDynamicParameters
 {
+    /// <summary>The TLS parameters, shared with New-NetworkProcess and Protect-NetworkProcess.</summary>
+    private readonly TlsParameters tlsParameters = new();
 
     /// <summary>
     /// The process's name, unique in the session (a second <c>web</c> becomes <c>web&lt;1&gt;</c>). The first of
@@ -124,6 +126,9 @@ public sealed class OpenNetworkStreamCommand : TlsParametersCmdlet
     [Parameter]
     public SwitchParameter NoGreeting { get; set; }
 
+    /// <summary>PowerShell binds the TLS parameters as this cmdlet's own.</summary>
+    public object GetDynamicParameters() => tlsParameters;
+
     protected override void ProcessRecord()
     {
         bool upgrade = Type == NetworkStreamType.StartTls
@@ -135,7 +140,7 @@ public sealed class OpenNetworkStreamCommand : TlsParametersCmdlet
         var endOfCapability = Pattern(EndOfCapability) ?? end;
         var success = Pattern(Success);
 
-        if (!TryMakeTls(() => Type == NetworkStreamType.Tls || upgrade ? ClientTlsSettings() : null, out var settings))
+        if (!TryMakeTls(() => Type == NetworkStreamType.Tls || upgrade ? tlsParameters.ClientSettings(Session.Table, WriteWarning) : null, out var settings))
         {
             return;
         }
@@ -241,7 +246,7 @@ public sealed class OpenNetworkStreamCommand : TlsParametersCmdlet
     /// <summary>Parameters that cannot go together stop the command before anything connects.</summary>
     private void CheckDialogueParameters(bool upgrade, bool dialogue)
     {
-        string? why = Type == NetworkStreamType.Plain && AnyTlsParameter ? "TLS parameters need -Type Tls, StartTls or Network."
+        string? why = Type == NetworkStreamType.Plain && tlsParameters.Any ? "TLS parameters need -Type Tls, StartTls or Network."
             : Type == NetworkStreamType.StartTls && (EndOfCommand is null || CapabilityCommand is null || StartTlsCommand is null || Success is null)
                 ? "-Type StartTls needs the protocol's dialogue: -EndOfCommand, -CapabilityCommand, -StartTlsCommand and -Success (see the examples for SMTP and IMAP)."
             : upgrade && EndOfCommand is null ? "STARTTLS needs -EndOfCommand, to read the server's replies."

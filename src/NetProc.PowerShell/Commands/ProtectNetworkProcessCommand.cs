@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
 using System.Management.Automation;
-using System.Security;
 using NetProc.Engine;
 
 namespace NetProc.Commands;
@@ -13,57 +12,14 @@ namespace NetProc.Commands;
 /// </summary>
 [Cmdlet(VerbsSecurity.Protect, "NetworkProcess", DefaultParameterSetName = ByName, SupportsShouldProcess = true)]
 [OutputType(typeof(StreamProcess))]
-public sealed class ProtectNetworkProcessCommand : ProcessSelectionCmdlet
+public sealed class ProtectNetworkProcessCommand : ProcessSelectionCmdlet, IDynamicParameters
 {
     private readonly CancellationTokenSource stopping = new();
     private TlsSettings? clientSettings;
     private TlsSettings? serverSettings;
 
-    /// <summary>As for New-NetworkProcess -Tls: the name sent (SNI) and checked against the certificate; omitted, the process's host.</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? TlsServerName { get; set; }
-
-    /// <summary>As for New-NetworkProcess -Tls: accepts any server certificate. Unsafe, for tests only; the session warns once.</summary>
-    [Parameter]
-    public SwitchParameter SkipCertificateCheck { get; set; }
-
-    /// <summary>
-    /// CA certificates (objects, or PEM or DER files) trusted instead of the system's store: the TLS client checks its
-    /// server's certificate against them, the TLS server (with -RequireClientCertificate) its client's.
-    /// </summary>
-    [Parameter]
-    [Alias("CACertificate")]
-    [ValidateNotNullOrEmpty]
-    public object[]? CertificateAuthority { get; set; }
-
-    /// <summary>As for New-NetworkProcess -Tls: accept only a server certificate with one of these thumbprints (SHA-1 or SHA-256, hex).</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string[]? ServerCertificateThumbprint { get; set; }
-
-    /// <summary>
-    /// This side's certificate (X509Certificate2, or a PFX or PEM file): the TLS server's own, with its private key
-    /// (needed on a server's connection), or the client certificate the TLS client shows a server that asks for one.
-    /// </summary>
-    [Parameter]
-    [Session.UnwrapArgument]
-    [ValidateNotNull]
-    public object? Certificate { get; set; }
-
-    /// <summary>The password of the -Certificate file, as a SecureString.</summary>
-    [Parameter]
-    public SecureString? CertificatePassword { get; set; }
-
-    /// <summary>As for New-NetworkProcess -Tls: the TLS versions allowed, Tls12, Tls13 or both (the default).</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public TlsProtocolVersion[]? SslProtocol { get; set; }
-
-    /// <summary>As for New-NetworkProcess -Tls: the ALPN protocol names offered (the TLS server: accepted), in order of preference.</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string[]? ApplicationProtocol { get; set; }
+    /// <summary>The TLS parameters, shared with New-NetworkProcess and Open-NetworkStream.</summary>
+    private readonly TlsParameters tlsParameters = new();
 
     /// <summary>
     /// As for New-NetworkProcess -Server: the TLS server asks its client for a certificate and accepts only one it
@@ -91,6 +47,9 @@ public sealed class ProtectNetworkProcessCommand : ProcessSelectionCmdlet
     /// <summary>Writes each upgraded process to the pipeline. Without it, the cmdlet writes nothing.</summary>
     [Parameter]
     public SwitchParameter PassThru { get; set; }
+
+    /// <summary>PowerShell binds the TLS parameters as this cmdlet's own.</summary>
+    public object GetDynamicParameters() => tlsParameters;
 
     protected override void ProcessRecord()
     {
@@ -147,7 +106,7 @@ public sealed class ProtectNetworkProcessCommand : ProcessSelectionCmdlet
         string why = Role is null
             ? $"Process {process.Name} is {(role == TlsRole.Server ? "a connection a server accepted" : "a client")}, so it starts TLS as the TLS {role.ToString().ToLowerInvariant()}"
             : $"With -Role {role}, process {process.Name} starts TLS as the TLS {role.ToString().ToLowerInvariant()}";
-        if (role == TlsRole.Server && Certificate is null)
+        if (role == TlsRole.Server && tlsParameters.Certificate is null)
         {
             ThrowTerminating(new NetProcException(
                 NetProcError.IncompatibleParameters,
@@ -155,7 +114,7 @@ public sealed class ProtectNetworkProcessCommand : ProcessSelectionCmdlet
                 process));
         }
 
-        if (role == TlsRole.Server && TlsArguments.ClientOnlyParameter(TlsServerName, SkipCertificateCheck, ServerCertificateThumbprint) is { } misplaced)
+        if (role == TlsRole.Server && tlsParameters.ClientOnlyParameterGiven() is { } misplaced)
         {
             ThrowTerminating(misplaced);
         }
@@ -169,11 +128,8 @@ public sealed class ProtectNetworkProcessCommand : ProcessSelectionCmdlet
         try
         {
             settings = role == TlsRole.Server
-                ? serverSettings ??= TlsArguments.ServerSettings(
-                    CertificateAuthority, Certificate, CertificatePassword, SslProtocol, ApplicationProtocol, RequireClientCertificate, Timeout)
-                : clientSettings ??= TlsArguments.ClientSettings(
-                    Session.Table, WriteWarning, TlsServerName, SkipCertificateCheck, CertificateAuthority, ServerCertificateThumbprint, Certificate,
-                    CertificatePassword, SslProtocol, ApplicationProtocol);
+                ? serverSettings ??= tlsParameters.ServerSettings(RequireClientCertificate, Timeout)
+                : clientSettings ??= tlsParameters.ClientSettings(Session.Table, WriteWarning);
             return true;
         }
         catch (NetProcException e)
