@@ -8,6 +8,24 @@ BeforeAll {
     Get-Content (Join-Path $certs.Folder client.pem), (Join-Path $certs.Folder client.key) | Set-Content $clientPem
     $script:peers = [System.Collections.Generic.List[object]]::new()
 
+    # After each test: nothing listed, no socket of its own left, its .NET peers closed.
+    function Reset-TlsTest {
+        Clear-NetworkProcesses
+        Clear-TestSockets
+        foreach ($peer in $script:peers) { $peer.Dispose() }
+        $script:peers.Clear()
+    }
+
+    # SMTP's dialogue, as a mail client gives it to Emacs's open-network-stream.
+    $script:smtpDialogue = @{
+        EndOfCommand      = '^[0-9]{3} .*\r\n'
+        CapabilityCommand = "EHLO me`r`n"
+        StartTlsCommand   = "STARTTLS`r`n"
+        Success           = '^2'
+        TlsServerName     = 'localhost'
+        Timeout           = 5
+    }
+
     # A .NET SslStream server (echo, or a payload it sends and closes), closed in AfterEach.
     function Start-TlsPeer {
         param($Certificate = $certs.Server, [System.Security.Authentication.SslProtocols] $Protocols = 'None', [string[]] $Alpn, $ClientCa, [byte[]] $Payload)
@@ -43,12 +61,7 @@ AfterAll {
 }
 
 Describe 'TLS clients' {
-    AfterEach {
-        Clear-NetworkProcesses
-        Clear-TestSockets
-        foreach ($peer in $script:peers) { $peer.Dispose() }
-        $script:peers.Clear()
-    }
+    AfterEach { Reset-TlsTest }
 
     It 'talks to openssl s_server, trusting its CA from a file: data both ways, Security Tls, Tls info, "tls" in the table' {
         $server = Start-TestOpenSslServer -Certificates $certs
@@ -214,12 +227,7 @@ Describe 'TLS clients' {
 }
 
 Describe 'TLS servers' {
-    AfterEach {
-        Clear-NetworkProcesses
-        Clear-TestSockets
-        foreach ($peer in $script:peers) { $peer.Dispose() }
-        $script:peers.Clear()
-    }
+    AfterEach { Reset-TlsTest }
 
     It 'serves openssl s_client with a PEM certificate file: the connection is listed as Tls after its handshake' {
         $pem = Join-Path $certs.Folder server-with-key.pem
@@ -290,12 +298,7 @@ Describe 'TLS servers' {
 }
 
 Describe 'Protect-NetworkProcess: TLS in place after STARTTLS' {
-    AfterEach {
-        Clear-NetworkProcesses
-        Clear-TestSockets
-        foreach ($peer in $script:peers) { $peer.Dispose() }
-        $script:peers.Clear()
-    }
+    AfterEach { Reset-TlsTest }
 
     It 'upgrades a plain client with a filter and a sentinel: same name and callbacks, lines before and after in order' {
         $peer = [NetProcSmtpPeer]::new($certs.Server, $true, "250 private hello`r`n")
@@ -359,23 +362,10 @@ Describe 'Protect-NetworkProcess: TLS in place after STARTTLS' {
 }
 
 Describe 'Open-NetworkStream: greeting, capabilities and STARTTLS (open-network-stream)' {
-    BeforeAll {
-        # SMTP's dialogue, as a mail client gives it to Emacs's open-network-stream.
-        $script:smtp = @{
-            EndOfCommand      = '^[0-9]{3} .*\r\n'
-            CapabilityCommand = "EHLO me`r`n"
-            StartTlsCommand   = "STARTTLS`r`n"
-            Success           = '^2'
-            TlsServerName     = 'localhost'
-            Timeout           = 5
-        }
-    }
+    AfterEach { Reset-TlsTest }
 
-    AfterEach {
-        Clear-NetworkProcesses
-        Clear-TestSockets
-        foreach ($peer in $script:peers) { $peer.Dispose() }
-        $script:peers.Clear()
+    BeforeAll {
+        $script:smtp = $smtpDialogue
     }
 
     It '-Type <Type> reads the greeting, the capabilities, starts TLS, and asks for the capabilities again' -TestCases @(
@@ -444,6 +434,8 @@ Describe 'Open-NetworkStream: greeting, capabilities and STARTTLS (open-network-
 }
 
 Describe "Protect-NetworkProcess: a server's connection starts TLS as the TLS server" {
+    AfterEach { Reset-TlsTest }
+
     BeforeAll {
         # An SMTP-like NetProc server: greets each connection, answers EHLO (offering STARTTLS while plain), answers
         # STARTTLS with "220 go ahead" and upgrades the connection in its filter, and any other line with "250 ok: LINE".
@@ -473,11 +465,6 @@ Describe "Protect-NetworkProcess: a server's connection starts TLS as the TLS se
                 if ($Message -like 'open from*') { Send-NetworkProcess $Process "220 netproc.test ESMTP`r`n" }
             }
         }
-    }
-
-    AfterEach {
-        Clear-NetworkProcesses
-        Clear-TestSockets
     }
 
     It 'answers openssl s_client -starttls smtp: the go-ahead, the upgrade in its filter (requiring a client certificate), then data both ways through TLS, in order' {
@@ -600,10 +587,7 @@ Describe "Protect-NetworkProcess: a server's connection starts TLS as the TLS se
 }
 
 Describe 'TLS 1.3: a server that refuses the client after its handshake' {
-    AfterEach {
-        Clear-NetworkProcesses
-        Clear-TestSockets
-    }
+    AfterEach { Reset-TlsTest }
 
     It 'openssl s_server requires a client certificate: the client opens, then fails with TlsClientCertificateRequired, the sentinel saying why' {
         $server = Start-TestOpenSslServer -Certificates $certs -Arguments '-Verify', '1', '-CAfile', $caFile
@@ -652,23 +636,10 @@ Describe 'TLS 1.3: a server that refuses the client after its handshake' {
 }
 
 Describe "Open-NetworkStream: what the server sends past the dialogue, and the dialogue's own waits" {
-    BeforeAll {
-        $script:smtp = @{
-            EndOfCommand      = '^[0-9]{3} .*\r\n'
-            CapabilityCommand = "EHLO me`r`n"
-            StartTlsCommand   = "STARTTLS`r`n"
-            Success           = '^2'
-            TlsServerName     = 'localhost'
-            CertificateAuthority = $certs.Ca
-            Timeout           = 5
-        }
-    }
+    AfterEach { Reset-TlsTest }
 
-    AfterEach {
-        Clear-NetworkProcesses
-        Clear-TestSockets
-        foreach ($peer in $script:peers) { $peer.Dispose() }
-        $script:peers.Clear()
+    BeforeAll {
+        $script:smtp = $smtpDialogue + @{ CertificateAuthority = $certs.Ca }
     }
 
     It 'leaves what came with the greeting, in the same write, as the first unread output, byte for byte' {
