@@ -64,6 +64,7 @@ Describe 'Cmdlet help' {
                         Certificate = @(); CertificatePassword = @(); SslProtocol = @(); ApplicationProtocol = @()
                     }
                 }
+                @{ Cmdlets = 'New-NetworkProcess', 'Protect-NetworkProcess'; Parameters = [ordered]@{ RequireClientCertificate = @() } }
                 @{ Cmdlets = 'New-NetworkProcess', 'New-SerialProcess'; Parameters = [ordered]@{
                         Stopped = @('Suspended'); NoQuery = @(); Buffer = @(); Filter = @(); Sentinel = @(); Plist = @(); Encoding = @()
                     }

@@ -10,7 +10,7 @@ namespace NetProc.Commands;
 public sealed class NewNetworkProcessCommand : NewProcessCmdlet, IDynamicParameters
 {
     /// <summary>The TLS parameters, shared with Open-NetworkStream and Protect-NetworkProcess.</summary>
-    private readonly TlsParameters tlsParameters = new();
+    private readonly TlsServerParameters tlsParameters = new();
 
     /// <summary>
     /// The process's name (Emacs <c>:name</c>). Names are unique in the session, compared case-insensitively: a
@@ -56,13 +56,6 @@ public sealed class NewNetworkProcessCommand : NewProcessCmdlet, IDynamicParamet
     /// </summary>
     [Parameter]
     public SwitchParameter Tls { get; set; }
-
-    /// <summary>
-    /// A TLS server asks every client for a certificate and accepts only clients whose certificate it trusts (the
-    /// system's store, or -CertificateAuthority); other clients fail their handshake, which the server's log hears.
-    /// </summary>
-    [Parameter]
-    public SwitchParameter RequireClientCertificate { get; set; }
 
     /// <summary>How many clients may wait in the kernel while the server does not accept (default 5).</summary>
     [Parameter]
@@ -123,7 +116,7 @@ public sealed class NewNetworkProcessCommand : NewProcessCmdlet, IDynamicParamet
             p.Linger = Linger;
         }
 
-        if (SocketType == ProcessSocketType.SeqPacket && (Tls || tlsParameters.Any || RequireClientCertificate))
+        if (SocketType == ProcessSocketType.SeqPacket && (Tls || tlsParameters.Any || tlsParameters.RequireClientCertificate))
         {
             ThrowTerminating(new NetProcException(
                 NetProcError.IncompatibleParameters, "TLS needs a byte stream, and a SeqPacket socket carries messages: use -SocketType Stream.", Name));
@@ -131,7 +124,7 @@ public sealed class NewNetworkProcessCommand : NewProcessCmdlet, IDynamicParamet
 
         if (SocketType == ProcessSocketType.Datagram)
         {
-            if (Tls || tlsParameters.Any || RequireClientCertificate)
+            if (Tls || tlsParameters.Any || tlsParameters.RequireClientCertificate)
             {
                 ThrowTerminating(new NetProcException(
                     NetProcError.IncompatibleParameters, "TLS is for stream sockets: a datagram socket cannot carry it (DTLS is not supported).", Name));
@@ -163,7 +156,7 @@ public sealed class NewNetworkProcessCommand : NewProcessCmdlet, IDynamicParamet
                     Name));
             }
 
-            if (!tlsServer && (Tls || tlsParameters.Any || RequireClientCertificate))
+            if (!tlsServer && (Tls || tlsParameters.Any || tlsParameters.RequireClientCertificate))
             {
                 ThrowTerminating(new NetProcException(
                     NetProcError.IncompatibleParameters, "A TLS server needs -Certificate: its certificate, with its private key.", Name));
@@ -174,18 +167,18 @@ public sealed class NewNetworkProcessCommand : NewProcessCmdlet, IDynamicParamet
                 ThrowTerminating(clientOnly);
             }
 
-            if (TryMakeTls(() => tlsServer ? tlsParameters.ServerSettings(RequireClientCertificate, Timeout) : null, out var serverTls))
+            if (TryMakeTls(() => tlsServer ? tlsParameters.ServerSettings(Timeout) : null, out var serverTls))
             {
                 Listen(Name, HostName, Service, Family, SocketType, Backlog, Stopped, ConfigureNew, serverTls);
             }
         }
         else
         {
-            if (RequireClientCertificate || (!Tls && tlsParameters.Any))
+            if (tlsParameters.RequireClientCertificate || (!Tls && tlsParameters.Any))
             {
                 ThrowTerminating(new NetProcException(
                     NetProcError.IncompatibleParameters,
-                    RequireClientCertificate
+                    tlsParameters.RequireClientCertificate
                         ? "-RequireClientCertificate is for TLS servers (-Server -Certificate); a TLS client shows its own with -Certificate."
                         : "TLS parameters need -Tls (a TLS client) or -Server -Certificate (a TLS server).",
                     Name));

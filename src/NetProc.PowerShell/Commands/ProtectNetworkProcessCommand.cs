@@ -19,14 +19,7 @@ public sealed class ProtectNetworkProcessCommand : ProcessSelectionCmdlet, IDyna
     private TlsSettings? serverSettings;
 
     /// <summary>The TLS parameters, shared with New-NetworkProcess and Open-NetworkStream.</summary>
-    private readonly TlsParameters tlsParameters = new();
-
-    /// <summary>
-    /// As for New-NetworkProcess -Server: the TLS server asks its client for a certificate and accepts only one it
-    /// trusts (the system's store, or -CertificateAuthority); the handshake fails otherwise.
-    /// </summary>
-    [Parameter]
-    public SwitchParameter RequireClientCertificate { get; set; }
+    private readonly TlsServerParameters tlsParameters = new();
 
     /// <summary>
     /// The side this end takes in the handshake: Server (it needs -Certificate) or Client. Omitted: a connection a
@@ -119,7 +112,7 @@ public sealed class ProtectNetworkProcessCommand : ProcessSelectionCmdlet, IDyna
             ThrowTerminating(misplaced);
         }
 
-        if (role == TlsRole.Client && RequireClientCertificate)
+        if (role == TlsRole.Client && tlsParameters.RequireClientCertificate)
         {
             ThrowTerminating(new NetProcException(
                 NetProcError.IncompatibleParameters, $"{why}: -RequireClientCertificate is for the TLS server. The client shows its own with -Certificate.", process));
@@ -128,7 +121,7 @@ public sealed class ProtectNetworkProcessCommand : ProcessSelectionCmdlet, IDyna
         try
         {
             settings = role == TlsRole.Server
-                ? serverSettings ??= tlsParameters.ServerSettings(RequireClientCertificate, Timeout)
+                ? serverSettings ??= tlsParameters.ServerSettings(Timeout)
                 : clientSettings ??= tlsParameters.ClientSettings(Session.Table, WriteWarning);
             return true;
         }

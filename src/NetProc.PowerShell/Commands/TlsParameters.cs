@@ -13,7 +13,7 @@ namespace NetProc.Commands;
 /// <see cref="IDynamicParameters.GetDynamicParameters"/>: their base classes differ (C# gives a cmdlet one), and
 /// PowerShell binds, completes and lists these properties as the cmdlet's own, in every parameter set.
 /// </summary>
-public sealed class TlsParameters
+public class TlsParameters
 {
     /// <summary>Sessions already told that -SkipCertificateCheck is unsafe: the warning comes once per session.</summary>
     private static readonly ConditionalWeakTable<ProcessTable, object> WarnedOfSkippedCheck = new();
@@ -122,23 +122,10 @@ public sealed class TlsParameters
         return settings;
     }
 
-    /// <summary>
-    /// A TLS server's settings: -Certificate with its key, and what it asks of clients. The caller refuses
-    /// <see cref="ClientOnlyParameterGiven"/> first. Bad certificates throw NetProcException.
-    /// </summary>
-    internal TlsSettings ServerSettings(bool requireClientCertificate, double? handshakeTimeout) => new(
-        authorities: Authorities(),
-        certificate: LoadCertificate(),
-        protocols: SslProtocol,
-        applicationProtocols: ApplicationProtocol,
-        server: true,
-        requireClientCertificate: requireClientCertificate,
-        handshakeTimeout: handshakeTimeout);
-
-    private X509Certificate2Collection? Authorities() =>
+    private protected X509Certificate2Collection? Authorities() =>
         CertificateAuthority is null ? null : TlsCertificates.LoadAuthorities(CertificateAuthority.Select(Unwrap));
 
-    private X509Certificate2? LoadCertificate() =>
+    private protected X509Certificate2? LoadCertificate() =>
         Certificate is null ? null : TlsCertificates.Load(Unwrap(Certificate), CertificatePassword);
 
     private static object Unwrap(object item) => item is PSObject wrapped ? wrapped.BaseObject : item;
