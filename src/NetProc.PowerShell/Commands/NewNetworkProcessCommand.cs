@@ -116,7 +116,7 @@ public sealed class NewNetworkProcessCommand : NewProcessCmdlet, IDynamicParamet
             p.Linger = Linger;
         }
 
-        if (SocketType == ProcessSocketType.SeqPacket && (Tls || tlsParameters.Any || tlsParameters.RequireClientCertificate))
+        if (SocketType == ProcessSocketType.SeqPacket && (Tls || tlsParameters.Any))
         {
             ThrowTerminating(new NetProcException(
                 NetProcError.IncompatibleParameters, "TLS needs a byte stream, and a SeqPacket socket carries messages: use -SocketType Stream.", Name));
@@ -124,7 +124,7 @@ public sealed class NewNetworkProcessCommand : NewProcessCmdlet, IDynamicParamet
 
         if (SocketType == ProcessSocketType.Datagram)
         {
-            if (Tls || tlsParameters.Any || tlsParameters.RequireClientCertificate)
+            if (Tls || tlsParameters.Any)
             {
                 ThrowTerminating(new NetProcException(
                     NetProcError.IncompatibleParameters, "TLS is for stream sockets: a datagram socket cannot carry it (DTLS is not supported).", Name));
@@ -156,7 +156,7 @@ public sealed class NewNetworkProcessCommand : NewProcessCmdlet, IDynamicParamet
                     Name));
             }
 
-            if (!tlsServer && (Tls || tlsParameters.Any || tlsParameters.RequireClientCertificate))
+            if (!tlsServer && (Tls || tlsParameters.Any))
             {
                 ThrowTerminating(new NetProcException(
                     NetProcError.IncompatibleParameters, "A TLS server needs -Certificate: its certificate, with its private key.", Name));

@@ -90,7 +90,7 @@ public class TlsParameters
     public string[]? ApplicationProtocol { get; set; }
 
     /// <summary>Whether any TLS parameter was given (so a plain process given one is told it needs TLS).</summary>
-    internal bool Any => TlsServerName is not null || SkipCertificateCheck || CertificateAuthority is not null
+    internal virtual bool Any => TlsServerName is not null || SkipCertificateCheck || CertificateAuthority is not null
         || ServerCertificateThumbprint is not null || Certificate is not null || CertificatePassword is not null || SslProtocol is not null
         || ApplicationProtocol is not null;
 

@@ -21,6 +21,8 @@ public sealed class TlsServerParameters : TlsParameters
     [Parameter]
     public SwitchParameter RequireClientCertificate { get; set; }
 
+    internal override bool Any => base.Any || RequireClientCertificate;
+
     /// <summary>
     /// A TLS server's settings: -Certificate with its key, and what it asks of clients. The caller refuses
     /// <see cref="TlsParameters.ClientOnlyParameterGiven"/> first. Bad certificates throw NetProcException.
