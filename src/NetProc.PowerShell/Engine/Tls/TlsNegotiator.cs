@@ -20,7 +20,7 @@ internal static class TlsNegotiator
         return NegotiateAsync(
             socket,
             ReadOnlyMemory<byte>.Empty,
-            (stream, token) => stream.AuthenticateAsClientAsync(settings.ForClient(serverName, check), token),
+            (stream, socketStream, token) => socketStream.RunBlocking(() => stream.AuthenticateAsClient(settings.ForClient(serverName, check)), token),
             check,
             address,
             isClient: true,
@@ -47,7 +47,7 @@ internal static class TlsNegotiator
         return NegotiateAsync(
             socket,
             alreadyRead,
-            (stream, token) => stream.AuthenticateAsServerAsync(settings.ForServer(check), token),
+            (stream, _, token) => stream.AuthenticateAsServerAsync(settings.ForServer(check), token),
             check,
             peer,
             isClient: false,
@@ -83,7 +83,7 @@ internal static class TlsNegotiator
     private static async Task<TlsTransport> NegotiateAsync(
         Socket socket,
         ReadOnlyMemory<byte> alreadyRead,
-        Func<SslStream, CancellationToken, Task> authenticate,
+        Func<SslStream, TlsSocketStream, CancellationToken, Task> authenticate,
         TlsPeerCheck check,
         string peer,
         bool isClient,
@@ -92,7 +92,7 @@ internal static class TlsNegotiator
         double? timeout,
         CancellationToken cancel)
     {
-        Stream socketStream = new TlsSocketStream(socket);
+        var socketStream = new TlsSocketStream(socket);
         var stream = new SslStream(alreadyRead.IsEmpty ? socketStream : new PrefixedStream(alreadyRead, socketStream), leaveInnerStreamOpen: false);
         using var timer = new CancellationTokenSource();
         if (Timeouts.IsLimited(deadline))
@@ -103,7 +103,7 @@ internal static class TlsNegotiator
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancel, timer.Token);
         try
         {
-            await authenticate(stream, linked.Token).ConfigureAwait(false);
+            await authenticate(stream, socketStream, linked.Token).ConfigureAwait(false);
             bool certificateWithheld = check.CertificateWithheld;
             return new TlsTransport(
                 socket, stream, new TlsInfo(stream, serverName), isClient ? failure => RefusalAfterHandshake(failure, peer, certificateWithheld) : null);

@@ -3,13 +3,17 @@ using System.Net.Sockets;
 namespace NetProc.Engine;
 
 /// <summary>
-/// The stream under a TLS session: a connected socket kept non-blocking. A blocking read polls and reads with direct
-/// system calls, so a client's reader thread is woken by the kernel itself; a <see cref="NetworkStream"/> would wait
-/// through .NET's event-loop thread instead, once a socket has been used asynchronously (the handshake is), which
-/// costs a wake-up and a hand-over per record. Awaited reads and writes are the socket's own. It does not own the socket.
+/// The stream under a TLS session: a connected socket kept non-blocking. A blocking read or write polls and reads or
+/// writes with direct system calls, so a client's reader thread is woken by the kernel itself. Awaited reads and
+/// writes are the socket's own; but once one of them has had to wait, .NET watches the socket with its event-loop
+/// thread for good, and every record that arrives then also wakes that thread and a pool thread. So a client's
+/// handshake runs with blocking calls too (<see cref="RunBlocking"/>), on a thread of its own. It does not own the socket.
 /// </summary>
 internal sealed class TlsSocketStream : Stream
 {
+    // How often a blocking wait of a handshake looks at its cancel.
+    private const int CancelCheckMicroseconds = 50_000;
+
     private readonly Socket socket;
 
     public TlsSocketStream(Socket socket)
@@ -17,6 +21,30 @@ internal sealed class TlsSocketStream : Stream
         socket.Blocking = false;
         this.socket = socket;
     }
+
+    // What ends a blocking wait early: the handshake's deadline or cancel, while RunBlocking runs it.
+    private CancellationToken blockingCancel;
+
+    /// <summary>
+    /// Runs <paramref name="handshake"/>, a synchronous SslStream call, on a thread of its own; its waits end with an
+    /// OperationCanceledException once <paramref name="cancel"/> is set.
+    /// </summary>
+    public Task RunBlocking(Action handshake, CancellationToken cancel) => Task.Factory.StartNew(
+        () =>
+        {
+            blockingCancel = cancel;
+            try
+            {
+                handshake();
+            }
+            finally
+            {
+                blockingCancel = CancellationToken.None;
+            }
+        },
+        CancellationToken.None,
+        TaskCreationOptions.LongRunning,
+        TaskScheduler.Default);
 
     public override bool CanRead => true;
 
@@ -39,7 +67,7 @@ internal sealed class TlsSocketStream : Stream
         {
             if (buffer.IsEmpty)
             {
-                socket.Poll(-1, SelectMode.SelectRead);
+                WaitUntil(SelectMode.SelectRead);
                 return 0;
             }
 
@@ -49,7 +77,7 @@ internal sealed class TlsSocketStream : Stream
                 case SocketError.Success:
                     return n;
                 case SocketError.WouldBlock:
-                    socket.Poll(-1, SelectMode.SelectRead);
+                    WaitUntil(SelectMode.SelectRead);
                     break;
                 default:
                     throw new IOException($"Unable to read data from the transport connection: {error}.", new SocketException((int)error));
@@ -74,7 +102,7 @@ internal sealed class TlsSocketStream : Stream
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
-    /// <summary>Only SslStream's own synchronous paths write this way (NetProc's writes are awaited).</summary>
+    /// <summary>The handshake of a client writes this way (NetProc's own writes are awaited).</summary>
     public override void Write(ReadOnlySpan<byte> buffer)
     {
         while (!buffer.IsEmpty)
@@ -86,7 +114,7 @@ internal sealed class TlsSocketStream : Stream
                     buffer = buffer[n..];
                     break;
                 case SocketError.WouldBlock:
-                    socket.Poll(-1, SelectMode.SelectWrite);
+                    WaitUntil(SelectMode.SelectWrite);
                     break;
                 default:
                     throw new IOException($"Unable to write data to the transport connection: {error}.", new SocketException((int)error));
@@ -95,6 +123,23 @@ internal sealed class TlsSocketStream : Stream
     }
 
     public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+    /// <summary>Waits until the socket is ready for <paramref name="mode"/>; during a handshake, in slices, so its cancel is heard.</summary>
+    private void WaitUntil(SelectMode mode)
+    {
+        if (!blockingCancel.CanBeCanceled)
+        {
+            socket.Poll(-1, mode);
+            return;
+        }
+
+        while (!socket.Poll(CancelCheckMicroseconds, mode))
+        {
+            blockingCancel.ThrowIfCancellationRequested();
+        }
+
+        blockingCancel.ThrowIfCancellationRequested();
+    }
 
     public override void Flush()
     {
