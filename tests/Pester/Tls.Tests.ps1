@@ -128,6 +128,35 @@ Describe 'TLS clients' {
         $failure.CategoryInfo.Category | Should -Be OperationTimeout
     }
 
+    It 'Ctrl+C ends a handshake with a silent plain server that has no -Timeout, leaving nothing' {
+        $listener = New-TestListener
+        $ps = New-TestRunspace
+        try {
+            $null = $ps.AddScript('param($port) New-NetworkProcess -Name tls -Tls -Host 127.0.0.1 -Service $port -TlsServerName localhost').AddArgument($listener.Port)
+            $null = $ps.BeginInvoke()
+            $peer = $null
+            Wait-TestCondition { $listener.Pending() } | Should -BeTrue -Because 'the client connected and waits in its handshake'
+            $peer = $listener.AcceptSocket()
+            $script:TestSockets.Add($peer)
+            # The client's greeting arrives, and nobody answers it.
+            Wait-TestCondition { $peer.Available -gt 0 } | Should -BeTrue
+            $stopping = $ps.BeginStop($null, $null)
+            $stopping.AsyncWaitHandle.WaitOne(2000) | Should -BeTrue -Because 'Ctrl+C ends the handshake at once'
+            $ps.InvocationStateInfo.State | Should -Be 'Stopped'
+            @(Invoke-InTestRunspace $ps 'Get-NetworkProcess').Count | Should -Be 0
+            # The handshake's socket was closed: the peer reads the greeting, then the end.
+            $peer.ReceiveTimeout = 2000
+            $buffer = [byte[]]::new(4096)
+            $ends = $false
+            for ($i = 0; $i -lt 20 -and -not $ends; $i++) { $ends = $peer.Receive($buffer) -eq 0 }
+            $ends | Should -BeTrue
+        }
+        finally {
+            # A runspace that did not stop would hang its disposal: it is left to the process's end, the test failed.
+            if ($ps.InvocationStateInfo.State -in 'Stopped', 'Completed', 'Failed') { $ps.Dispose() }
+        }
+    }
+
     It 'with -NoWait is Connect until the handshake ends, then Failed, the sentinel saying why; nothing was sent' {
         $peer = Start-TlsPeer -Certificate $certs.SelfSigned
         $messages = [System.Collections.Generic.List[string]]::new()
