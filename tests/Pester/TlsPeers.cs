@@ -14,23 +14,57 @@ using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 
-public sealed class NetProcTlsPeer : IDisposable
+/// <summary>A loopback TCP server that serves each client it accepts with <see cref="ServeAsync"/>, until disposed.</summary>
+public abstract class NetProcLoopbackServer : IDisposable
 {
-    private readonly TcpListener listener;
-    private readonly SslServerAuthenticationOptions options;
-    private readonly byte[] payload;
+    private readonly TcpListener listener = new(IPAddress.Loopback, 0);
 
-    private NetProcTlsPeer(SslServerAuthenticationOptions options, byte[] payload)
+    protected NetProcLoopbackServer(int backlog)
     {
-        this.options = options;
-        this.payload = payload;
-        listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start(100);
+        listener.Start(backlog);
         Port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        Task.Run(AcceptLoopAsync);
     }
 
     public int Port { get; }
+
+    public void Dispose() => listener.Stop();
+
+    /// <summary>Serves one accepted client; runs on the thread pool.</summary>
+    protected abstract Task ServeAsync(Socket socket);
+
+    /// <summary>Begins accepting; the derived server calls it last in its constructor, once it is ready to serve.</summary>
+    protected void StartAccepting() => Task.Run(AcceptLoopAsync);
+
+    private async Task AcceptLoopAsync()
+    {
+        while (true)
+        {
+            Socket socket;
+            try
+            {
+                socket = await listener.AcceptSocketAsync();
+            }
+            catch (Exception)
+            {
+                return;
+            }
+
+            _ = Task.Run(() => ServeAsync(socket));
+        }
+    }
+}
+
+public sealed class NetProcTlsPeer : NetProcLoopbackServer
+{
+    private readonly SslServerAuthenticationOptions options;
+    private readonly byte[] payload;
+
+    private NetProcTlsPeer(SslServerAuthenticationOptions options, byte[] payload) : base(100)
+    {
+        this.options = options;
+        this.payload = payload;
+        StartAccepting();
+    }
 
     /// <summary>Why handshakes failed, in order.</summary>
     public ConcurrentQueue<string> Errors { get; } = new();
@@ -144,9 +178,7 @@ public sealed class NetProcTlsPeer : IDisposable
         return heard.ToArray();
     }
 
-    public void Dispose() => listener.Stop();
-
-    private static X509ChainPolicy Policy(X509Certificate2 ca)
+        private static X509ChainPolicy Policy(X509Certificate2 ca)
     {
         if (ca == null)
         {
@@ -158,25 +190,7 @@ public sealed class NetProcTlsPeer : IDisposable
         return policy;
     }
 
-    private async Task AcceptLoopAsync()
-    {
-        while (true)
-        {
-            Socket socket;
-            try
-            {
-                socket = await listener.AcceptSocketAsync();
-            }
-            catch (Exception)
-            {
-                return;
-            }
-
-            _ = Task.Run(() => ServeAsync(socket));
-        }
-    }
-
-    private async Task ServeAsync(Socket socket)
+    protected override async Task ServeAsync(Socket socket)
     {
         using var stream = new SslStream(new NetworkStream(socket, true), false);
         try
@@ -261,23 +275,18 @@ public sealed class NetProcPlainGreeter : IDisposable
 /// TLS handshake on the same connection, QUIT with "221 bye", and any other line with "250 ok: LINE". Lines are read a
 /// byte at a time, so nothing of the client's handshake is read as text.
 /// </summary>
-public sealed class NetProcSmtpPeer : IDisposable
+public sealed class NetProcSmtpPeer : NetProcLoopbackServer
 {
-    private readonly TcpListener listener = new(IPAddress.Loopback, 0);
     private readonly X509Certificate2 certificate;
     private readonly bool offerStartTls;
 
-    public NetProcSmtpPeer(X509Certificate2 certificate, bool offerStartTls = true, string afterTls = null)
+    public NetProcSmtpPeer(X509Certificate2 certificate, bool offerStartTls = true, string afterTls = null) : base(10)
     {
         this.certificate = certificate;
         this.offerStartTls = offerStartTls;
         AfterTls = afterTls;
-        listener.Start(10);
-        Port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        Task.Run(AcceptLoopAsync);
+        StartAccepting();
     }
-
-    public int Port { get; }
 
     /// <summary>Sent unasked right after the TLS handshake, if set (data that must arrive after what came before).</summary>
     public string AfterTls { get; }
@@ -291,27 +300,7 @@ public sealed class NetProcSmtpPeer : IDisposable
     /// <summary>Every line the server read, in order, with "[tls]" before those read through TLS.</summary>
     public ConcurrentQueue<string> Heard { get; } = new();
 
-    public void Dispose() => listener.Stop();
-
-    private async Task AcceptLoopAsync()
-    {
-        while (true)
-        {
-            Socket socket;
-            try
-            {
-                socket = await listener.AcceptSocketAsync();
-            }
-            catch (Exception)
-            {
-                return;
-            }
-
-            _ = Task.Run(() => ServeAsync(socket));
-        }
-    }
-
-    private async Task ServeAsync(Socket socket)
+    protected override async Task ServeAsync(Socket socket)
     {
         Stream stream = new NetworkStream(socket, true);
         bool tls = false;

@@ -118,22 +118,6 @@ public abstract class CreateProcessCmdlet : NetProcCmdlet
         process.QueryOnExit = !noQuery;
     }
 
-    /// <summary>Makes the TLS settings (null for plain); a certificate that cannot be used is an error record, and false.</summary>
-    private protected bool TryMakeTls(Func<TlsSettings?> make, out TlsSettings? settings)
-    {
-        try
-        {
-            settings = make();
-            return true;
-        }
-        catch (NetProcException e)
-        {
-            WriteError(e);
-            settings = null;
-            return false;
-        }
-    }
-
     protected override void StopProcessing() => stopping.Cancel();
 
     /// <summary>Creates a process that is ready at once; a failure is an error record and lists nothing.</summary>

@@ -35,6 +35,22 @@ public abstract class NetProcCmdlet : PSCmdlet
 
     private protected void WriteError(NetProcException e) => WriteError(ErrorRecords.From(e));
 
+    /// <summary>Makes the TLS settings (null for plain); a certificate that cannot be used is an error record, and false.</summary>
+    private protected bool TryMakeTls(Func<TlsSettings?> make, out TlsSettings? settings)
+    {
+        try
+        {
+            settings = make();
+            return true;
+        }
+        catch (NetProcException e)
+        {
+            WriteError(e);
+            settings = null;
+            return false;
+        }
+    }
+
     /// <summary>
     /// Waits until <paramref name="work"/> completes or <paramref name="timeout"/> seconds pass (null: no limit),
     /// callbacks running meanwhile, as in every wait on listed processes (a peer in the same session may have to

@@ -118,19 +118,11 @@ public sealed class ProtectNetworkProcessCommand : ProcessSelectionCmdlet, IDyna
                 NetProcError.IncompatibleParameters, $"{why}: -RequireClientCertificate is for the TLS server. The client shows its own with -Certificate.", process));
         }
 
-        try
-        {
-            settings = role == TlsRole.Server
+        return TryMakeTls(
+            () => role == TlsRole.Server
                 ? serverSettings ??= tlsParameters.ServerSettings(Timeout)
-                : clientSettings ??= tlsParameters.ClientSettings(Session.Table, WriteWarning);
-            return true;
-        }
-        catch (NetProcException e)
-        {
-            WriteError(e);
-            settings = null;
-            return false;
-        }
+                : clientSettings ??= tlsParameters.ClientSettings(Session.Table, WriteWarning),
+            out settings);
     }
 
     protected override void StopProcessing() => stopping.Cancel();
