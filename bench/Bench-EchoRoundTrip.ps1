@@ -18,68 +18,21 @@ param(
 
 $count = if ($Quick) { 2000 } else { 20000 }
 $warmup = 500
-$size = 32
-$msg = [byte[]]::new($size)
-
-function Measure-NetProc([int] $Count) {
-    $p = New-NetworkProcess -Name echo -Host 127.0.0.1 -Service $server.Port -Encoding Byte
-    try {
-        $sw = [System.Diagnostics.Stopwatch]::StartNew()
-        for ($i = 0; $i -lt $Count; $i++) {
-            Send-NetworkProcess -InputObject $p -Data $msg
-            $got = 0
-            while ($got -lt $size) {
-                $r = Receive-NetworkProcess -InputObject $p -Wait -Timeout 1 -AsByteStream
-                if ($r -is [byte[]]) { $got += $r.Length }
-                elseif ($null -ne $r) { foreach ($c in $r) { $got += $c.Length } }
-                elseif (-not $p.IsLive) { throw 'the echo server closed' }
-            }
-        }
-        $sw.Elapsed.TotalSeconds
-    }
-    finally { Remove-NetworkProcess -InputObject $p }
-}
-
-function Measure-RawPs([int] $Count) {
-    $s = [NetProcBench.EchoClient]::Connect($server.Port)
-    try {
-        $buf = [byte[]]::new($size)
-        $sw = [System.Diagnostics.Stopwatch]::StartNew()
-        for ($i = 0; $i -lt $Count; $i++) {
-            $null = $s.Send($msg)
-            $got = 0
-            while ($got -lt $size) {
-                $n = $s.Receive($buf, $got, $size - $got, 'None')
-                if ($n -eq 0) { throw 'the echo server closed' }
-                $got += $n
-            }
-        }
-        $sw.Elapsed.TotalSeconds
-    }
-    finally { $s.Dispose() }
-}
-
-function Measure-RawCs([int] $Count) {
-    $s = [NetProcBench.EchoClient]::Connect($server.Port)
-    try { [NetProcBench.EchoClient]::RoundTrips($s, $Count, $size) }
-    finally { $s.Dispose() }
-}
-
 $server = [NetProcBench.EchoServer]::new()
 try {
-    $null = Measure-RawCs $warmup
-    $null = Measure-RawPs $warmup
-    $null = Measure-NetProc $warmup
+    $null = Measure-RawCsEcho $server.Port $warmup 0
+    $null = Measure-RawPsEcho $server.Port $warmup 0
+    $null = Measure-NetProcEcho $server.Port $warmup 0
     $t = @{
-        'raw C#'  = Measure-RawCs $count
-        'NetProc' = Measure-NetProc $count
-        'raw PS'  = Measure-RawPs $count
+        'raw C#'  = Measure-RawCsEcho $server.Port $count 0
+        'NetProc' = Measure-NetProcEcho $server.Port $count 0
+        'raw PS'  = Measure-RawPsEcho $server.Port $count 0
     }
 }
 finally { $server.Dispose() }
 
 Write-Host ''
-Write-Host ("Echo round trips: {0:N0} x {1}-byte messages over loopback; echo server on background threads" -f $count, $size)
+Write-Host ("Echo round trips: {0:N0} x {1}-byte messages over loopback; echo server on background threads" -f $count, $EchoSize)
 Write-Host ('{0,-10} {1,12} {2,12}' -f 'client', 'round trips/s', 'us/trip')
 foreach ($k in 'NetProc', 'raw PS', 'raw C#') {
     Write-Host ('{0,-10} {1,12} {2,12}' -f $k, (Format-Num ($count / $t[$k]) 'N0'), (Format-Num ($t[$k] / $count * 1e6) 'N1'))

@@ -75,3 +75,61 @@ function Get-Memory {
     $me = [System.Diagnostics.Process]::GetCurrentProcess()
     try { @{ Gc = $gc; Ws = $me.WorkingSet64; Threads = $me.Threads.Count } } finally { $me.Dispose() }
 }
+
+# Echo round trips of $EchoSize bytes on a new connection to an echo server at $Port: $Warmup untimed, then $Count
+# timed; the seconds they took. Written once for Bench-EchoRoundTrip.ps1 and Bench-VsEmacs.ps1's workers. NetProc:
+# Send-NetworkProcess, then Receive-NetworkProcess -Wait until the reply is whole. RawPs: the same loop over a raw
+# Socket (-WithCmdlets: plus two calls of the empty cmdlet Invoke-BenchNothing a trip, the floor of any cmdlet-based
+# client). RawCs: the loop in C#.
+$EchoSize = 32
+$EchoMessage = [byte[]]::new($EchoSize)
+
+function Measure-NetProcEcho([int] $Port, [int] $Count, [int] $Warmup) {
+    $p = New-NetworkProcess -Name echo -Host 127.0.0.1 -Service $Port -Encoding Byte
+    try {
+        $sw = [System.Diagnostics.Stopwatch]::new()
+        for ($i = -$Warmup; $i -lt $Count; $i++) {
+            if ($i -eq 0) { $sw.Start() }
+            Send-NetworkProcess -InputObject $p -Data $EchoMessage
+            $got = 0
+            while ($got -lt $EchoSize) {
+                $r = Receive-NetworkProcess -InputObject $p -Wait -Timeout 1 -AsByteStream
+                if ($r -is [byte[]]) { $got += $r.Length }
+                elseif ($null -ne $r) { foreach ($c in $r) { $got += $c.Length } }
+                elseif (-not $p.IsLive) { throw 'the echo server closed' }
+            }
+        }
+        $sw.Elapsed.TotalSeconds
+    }
+    finally { Remove-NetworkProcess -InputObject $p }
+}
+
+function Measure-RawPsEcho([int] $Port, [int] $Count, [int] $Warmup, [switch] $WithCmdlets) {
+    $s = [NetProcBench.EchoClient]::Connect($Port)
+    try {
+        $buf = [byte[]]::new($EchoSize)
+        $sw = [System.Diagnostics.Stopwatch]::new()
+        for ($i = -$Warmup; $i -lt $Count; $i++) {
+            if ($i -eq 0) { $sw.Start() }
+            if ($WithCmdlets) { Invoke-BenchNothing $s; Invoke-BenchNothing $EchoMessage }
+            $null = $s.Send($EchoMessage)
+            $got = 0
+            while ($got -lt $EchoSize) {
+                $n = $s.Receive($buf, $got, $EchoSize - $got, 'None')
+                if ($n -eq 0) { throw 'the echo server closed' }
+                $got += $n
+            }
+        }
+        $sw.Elapsed.TotalSeconds
+    }
+    finally { $s.Dispose() }
+}
+
+function Measure-RawCsEcho([int] $Port, [int] $Count, [int] $Warmup) {
+    $s = [NetProcBench.EchoClient]::Connect($Port)
+    try {
+        $null = [NetProcBench.EchoClient]::RoundTrips($s, $Warmup, $EchoSize)
+        [NetProcBench.EchoClient]::RoundTrips($s, $Count, $EchoSize)
+    }
+    finally { $s.Dispose() }
+}

@@ -27,59 +27,6 @@ Add-Type -Path $PeersAssembly
 Import-Module -Assembly ([NetProcBench.InvokeBenchNothingCommand].Assembly)
 . (Join-Path $PSScriptRoot 'BenchCommon.ps1')
 
-$size = 32
-$msg = [byte[]]::new($size)
-
-function Measure-NetProcClient([int] $Port, [int] $Count, [int] $Warmup) {
-    $p = New-NetworkProcess -Name echo -Host 127.0.0.1 -Service $Port -Encoding Byte
-    try {
-        $sw = [System.Diagnostics.Stopwatch]::new()
-        for ($i = -$Warmup; $i -lt $Count; $i++) {
-            if ($i -eq 0) { $sw.Start() }
-            Send-NetworkProcess -InputObject $p -Data $msg
-            $got = 0
-            while ($got -lt $size) {
-                $r = Receive-NetworkProcess -InputObject $p -Wait -Timeout 1 -AsByteStream
-                if ($r -is [byte[]]) { $got += $r.Length }
-                elseif ($null -ne $r) { foreach ($c in $r) { $got += $c.Length } }
-                elseif (-not $p.IsLive) { throw 'the echo server closed' }
-            }
-        }
-        $sw.Elapsed.TotalSeconds
-    }
-    finally { Remove-NetworkProcess -InputObject $p }
-}
-
-function Measure-RawPsClient([int] $Port, [int] $Count, [int] $Warmup, [switch] $WithCmdlets) {
-    $s = [NetProcBench.EchoClient]::Connect($Port)
-    try {
-        $buf = [byte[]]::new($size)
-        $sw = [System.Diagnostics.Stopwatch]::new()
-        for ($i = -$Warmup; $i -lt $Count; $i++) {
-            if ($i -eq 0) { $sw.Start() }
-            if ($WithCmdlets) { Invoke-BenchNothing $s; Invoke-BenchNothing $msg }
-            $null = $s.Send($msg)
-            $got = 0
-            while ($got -lt $size) {
-                $n = $s.Receive($buf, $got, $size - $got, 'None')
-                if ($n -eq 0) { throw 'the echo server closed' }
-                $got += $n
-            }
-        }
-        $sw.Elapsed.TotalSeconds
-    }
-    finally { $s.Dispose() }
-}
-
-function Measure-RawCsClient([int] $Port, [int] $Count, [int] $Warmup) {
-    $s = [NetProcBench.EchoClient]::Connect($Port)
-    try {
-        $null = [NetProcBench.EchoClient]::RoundTrips($s, $Warmup, $size)
-        [NetProcBench.EchoClient]::RoundTrips($s, $Count, $size)
-    }
-    finally { $s.Dispose() }
-}
-
 $servers = [System.Collections.Generic.List[object]]::new()
 $filterWarnings = [System.Collections.Generic.List[object]]::new()
 $netProcServing = $false
@@ -127,10 +74,10 @@ while ($true) {
             'CLIENT' {
                 $port, $count, $warmup = [int]$words[2], [int]$words[3], [int]$words[4]
                 $seconds = switch ($words[1]) {
-                    'NetProc' { Measure-NetProcClient $port $count $warmup }
-                    'RawPS' { Measure-RawPsClient $port $count $warmup }
-                    'RawPSCmdlets' { Measure-RawPsClient $port $count $warmup -WithCmdlets }
-                    'RawCs' { Measure-RawCsClient $port $count $warmup }
+                    'NetProc' { Measure-NetProcEcho $port $count $warmup }
+                    'RawPS' { Measure-RawPsEcho $port $count $warmup }
+                    'RawPSCmdlets' { Measure-RawPsEcho $port $count $warmup -WithCmdlets }
+                    'RawCs' { Measure-RawCsEcho $port $count $warmup }
                     default { throw "unknown client: $($words[1])" }
                 }
                 'SECONDS {0}' -f $seconds.ToString('R', $Invariant)
