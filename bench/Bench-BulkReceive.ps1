@@ -31,31 +31,14 @@ $warmup = 64MB
 $warmupSeconds = 2
 
 # --- the sender process ------------------------------------------------------------------------------------------
-$pwsh = @(Get-PwshCommand)
-$peers = (Join-Path $PSScriptRoot 'BenchPeers.cs').Replace("'", "''")
-$psi = [System.Diagnostics.ProcessStartInfo]::new($pwsh[0])
-foreach ($a in @($pwsh | Select-Object -Skip 1)) { $psi.ArgumentList.Add($a) }
-foreach ($a in '-NoProfile', '-NonInteractive', '-Command', "Add-Type -Path '$peers'; [NetProcBench.BulkSender]::Serve([Console]::Out)") {
-    $psi.ArgumentList.Add($a)
-}
-$psi.RedirectStandardOutput = $true
-$psi.UseShellExecute = $false
-$sender = [System.Diagnostics.Process]::Start($psi)
-
-function Read-SenderLine([int] $TimeoutSeconds = 60) {
-    $task = $sender.StandardOutput.ReadLineAsync()
-    if (-not $task.Wait([timespan]::FromSeconds($TimeoutSeconds))) { throw "the sender said nothing for $TimeoutSeconds s" }
-    $line = $task.Result
-    if ($null -eq $line) { throw 'the sender exited' }
-    $line
-}
+$sender = Start-BenchSender (Join-Path $PSScriptRoot 'BenchPeers.cs') '[NetProcBench.BulkSender]::Serve([Console]::Out)'
 
 # One transfer: $Receive gets the port and returns the byte count; timing and CPU cover only the receiving.
 function Measure-Transfer([string] $Variant, [long] $Bytes) {
     [GC]::Collect()
     [GC]::WaitForPendingFinalizers()
     $r = & $script:Variants[$Variant] $Bytes
-    $sent = Read-SenderLine
+    $sent = Read-SenderLine $sender
     if ($sent -notmatch '^SENT (\d+) CPU ([\d.]+)') { throw "sender: $sent" }
     if ([long]$Matches[1] -ne $Bytes -or $r.Bytes -ne $Bytes) {
         throw "$Variant : sender sent $($Matches[1]) bytes, receiver read $($r.Bytes), expected $Bytes"
@@ -148,7 +131,7 @@ $script:Variants = @{
 }
 
 try {
-    $first = Read-SenderLine
+    $first = Read-SenderLine $sender
     if ($first -notmatch '^PORT (\d+)$') { throw "sender: $first" }
     $script:Port = [int]$Matches[1]
 

@@ -31,22 +31,7 @@ $handshakeSeconds = if ($Quick) { 1 } else { 3 }
 function Get-Median([double[]] $Values) { @($Values | Sort-Object)[[math]::Floor(($Values.Count - 1) / 2)] }
 
 # --- bulk receive --------------------------------------------------------------------------------------------------
-$pwsh = @(Get-PwshCommand)
-$psi = [System.Diagnostics.ProcessStartInfo]::new($pwsh[0])
-foreach ($a in @($pwsh | Select-Object -Skip 1)) { $psi.ArgumentList.Add($a) }
-foreach ($a in '-NoProfile', '-NonInteractive', '-Command', "Add-Type -Path '$($peersPath.Replace("'", "''"))'; [NetProcBenchTls.TlsBulkSender]::Serve([Console]::Out)") {
-    $psi.ArgumentList.Add($a)
-}
-$psi.RedirectStandardOutput = $true
-$psi.UseShellExecute = $false
-$sender = [System.Diagnostics.Process]::Start($psi)
-
-function Read-SenderLine([int] $TimeoutSeconds = 60) {
-    $task = $sender.StandardOutput.ReadLineAsync()
-    if (-not $task.Wait([timespan]::FromSeconds($TimeoutSeconds))) { throw "the sender said nothing for $TimeoutSeconds s" }
-    if ($null -eq $task.Result) { throw 'the sender exited' }
-    $task.Result
-}
+$sender = Start-BenchSender $peersPath '[NetProcBenchTls.TlsBulkSender]::Serve([Console]::Out)'
 
 $variants = @{
     'raw SslStream' = {
@@ -77,7 +62,7 @@ function Measure-Transfer([string] $Variant, [long] $Bytes) {
     $got = & $variants[$Variant] $Bytes
     $sw.Stop()
     $cpu = [NetProcBench.Cpu]::Seconds() - $cpu0
-    $sent = Read-SenderLine
+    $sent = Read-SenderLine $sender
     if ($sent -notmatch '^SENT (\d+) ' -or [long]$Matches[1] -ne $Bytes -or $got -ne $Bytes) { throw "$Variant : sender said '$sent', receiver read $got, expected $Bytes" }
     [pscustomobject]@{ MBps = $Bytes / $sw.Elapsed.TotalSeconds / 1e6; CpuPerGiB = $cpu / ($Bytes / 1GB) }
 }
@@ -85,7 +70,7 @@ function Measure-Transfer([string] $Variant, [long] $Bytes) {
 $bulkOrder = 'raw SslStream', 'NetProc'
 $bulk = @{ 'raw SslStream' = @(); 'NetProc' = @() }
 try {
-    if ((Read-SenderLine) -notmatch '^PORT (\d+) THUMBPRINT (\w+)$') { throw 'the sender did not say its port' }
+    if ((Read-SenderLine $sender) -notmatch '^PORT (\d+) THUMBPRINT (\w+)$') { throw 'the sender did not say its port' }
     $script:port = [int]$Matches[1]
     $script:thumbprint = $Matches[2]
     $warming = [System.Diagnostics.Stopwatch]::StartNew()

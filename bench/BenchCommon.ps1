@@ -133,3 +133,27 @@ function Measure-RawCsEcho([int] $Port, [int] $Count, [int] $Warmup) {
     }
     finally { $s.Dispose() }
 }
+
+# A sender in a pwsh process of its own, so this process's CPU time is the receiver's alone: it loads the C# peers at
+# $PeersPath and runs $Serve (a call such as '[NetProcBench.BulkSender]::Serve([Console]::Out)'), which answers on its
+# standard output; Read-SenderLine reads it.
+function Start-BenchSender([string] $PeersPath, [string] $Serve) {
+    $pwsh = @(Get-PwshCommand)
+    $psi = [System.Diagnostics.ProcessStartInfo]::new($pwsh[0])
+    foreach ($a in @($pwsh | Select-Object -Skip 1)) { $psi.ArgumentList.Add($a) }
+    foreach ($a in '-NoProfile', '-NonInteractive', '-Command', "Add-Type -Path '$($PeersPath.Replace("'", "''"))'; $Serve") {
+        $psi.ArgumentList.Add($a)
+    }
+    $psi.RedirectStandardOutput = $true
+    $psi.UseShellExecute = $false
+    [System.Diagnostics.Process]::Start($psi)
+}
+
+# The sender's next line, within $TimeoutSeconds.
+function Read-SenderLine([System.Diagnostics.Process] $Sender, [int] $TimeoutSeconds = 60) {
+    $task = $Sender.StandardOutput.ReadLineAsync()
+    if (-not $task.Wait([timespan]::FromSeconds($TimeoutSeconds))) { throw "the sender said nothing for $TimeoutSeconds s" }
+    $line = $task.Result
+    if ($null -eq $line) { throw 'the sender exited' }
+    $line
+}
