@@ -94,6 +94,8 @@ internal sealed class SerialTransport : IStreamTransport
         }
     }
 
+    public NetProcException? ReasonForEnd(Exception? failure) => null;
+
     public void DiscardInput()
     {
         try

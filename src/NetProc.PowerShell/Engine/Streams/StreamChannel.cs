@@ -109,6 +109,7 @@ internal sealed class StreamChannel
     {
         if (!owner.TransportClosed && Interlocked.Exchange(ref brokenPosted, 1) == 0)
         {
+            error = transport.ReasonForEnd(error) ?? error;
             owner.Post(error is NetProcException { Error: var code }
                 ? new StatusChange(ProcessStatus.Failed, code.ToString(), $"failed with code {code}\n", error)
                 : new StatusChange(ProcessStatus.Closed, 256, brokenMessage, error));

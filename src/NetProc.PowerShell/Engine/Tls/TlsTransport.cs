@@ -20,15 +20,14 @@ internal sealed class TlsTransport : IStreamTransport
     private readonly SslStream stream;
     private readonly Func<Exception?, NetProcException?>? refusal;
     private Task? outputEnded;
-    private bool anythingRead;
+    private volatile bool anythingRead;
 
     // The end or failure a gathering read met after it had read something: the next read reports it.
     private EndOfInput? pendingEnd;
 
     /// <param name="refusal">
-    /// A client's: what its first read ending or failing before any byte came means (the server's refusal, which TLS
-    /// 1.3 brings only after the client's handshake completed; see <see cref="TlsNegotiator.RefusalAfterHandshake"/>),
-    /// or null when it means nothing more than it says.
+    /// A client's: what its stream ending or failing before any byte came means (see <see cref="ReasonForEnd"/>), or
+    /// null when it means nothing more than it says.
     /// </param>
     public TlsTransport(Socket socket, SslStream stream, TlsInfo info, Func<Exception?, NetProcException?>? refusal = null)
     {
@@ -49,35 +48,21 @@ internal sealed class TlsTransport : IStreamTransport
 
     public TransportReading Reading => TransportReading.Blocking;
 
+    /// <summary>
+    /// A client's reading that ends or fails before any byte came may be the server's refusal, which TLS 1.3 brings only
+    /// after the client's handshake completed (see <see cref="TlsNegotiator.RefusalAfterHandshake"/>).
+    /// </summary>
+    public NetProcException? ReasonForEnd(Exception? failure) => anythingRead ? null : refusal?.Invoke(failure);
+
     public long Unacknowledged => SocketQueues.Unacknowledged(socket);
 
     public bool Poll(int microseconds) => throw new NotSupportedException("A TLS stream cannot be polled: a record is readable only once complete.");
 
     /// <summary>A zero-byte read: returns once a record (or the end) arrived, holding no read block meanwhile.</summary>
-    public void WaitReadable()
-    {
-        try
-        {
-            stream.Read(Span<byte>.Empty);
-        }
-        catch (Exception e) when (Refusal(e) is { } refused)
-        {
-            throw refused;
-        }
-    }
+    public void WaitReadable() => stream.Read(Span<byte>.Empty);
 
     /// <summary>A zero-byte read: completes once a record (or the end) arrived, holding no read block meanwhile.</summary>
-    public async ValueTask WaitReadableAsync()
-    {
-        try
-        {
-            await stream.ReadAsync(Memory<byte>.Empty).ConfigureAwait(false);
-        }
-        catch (Exception e) when (Refusal(e) is { } refused)
-        {
-            throw refused;
-        }
-    }
+    public async ValueTask WaitReadableAsync() => await stream.ReadAsync(Memory<byte>.Empty).ConfigureAwait(false);
 
     // Both reads take one record or more: a TLS read returns at most one record (16 KiB), so while the socket already
     // holds more the reads go on into the same block. A chunk is then as large as a plain socket's read, and costs the
@@ -92,17 +77,7 @@ internal sealed class TlsTransport : IStreamTransport
             return end;
         }
 
-        int n;
-        try
-        {
-            n = stream.Read(block);
-        }
-        catch (Exception e) when (Refusal(e) is { } refused)
-        {
-            throw refused;
-        }
-
-        n = CountFirst(n);
+        int n = Counted(stream.Read(block));
         while (GathersMore(n, block.Length))
         {
             try
@@ -125,17 +100,7 @@ internal sealed class TlsTransport : IStreamTransport
             return end;
         }
 
-        int n;
-        try
-        {
-            n = await stream.ReadAsync(block).ConfigureAwait(false);
-        }
-        catch (Exception e) when (Refusal(e) is { } refused)
-        {
-            throw refused;
-        }
-
-        n = CountFirst(n);
+        int n = Counted(await stream.ReadAsync(block).ConfigureAwait(false));
         while (GathersMore(n, block.Length))
         {
             try
@@ -228,17 +193,9 @@ internal sealed class TlsTransport : IStreamTransport
         return more;
     }
 
-    /// <summary>The server's refusal that the end or <paramref name="failure"/> of a read stands for, if nothing was read before.</summary>
-    private NetProcException? Refusal(Exception? failure) => anythingRead ? null : refusal?.Invoke(failure);
-
-    /// <summary>A read's count; an end before any byte came may be the server's refusal.</summary>
-    private int CountFirst(int n)
+    /// <summary>A first read's count, noted: once anything was read, an end or a failure is no refusal.</summary>
+    private int Counted(int n)
     {
-        if (n == 0 && Refusal(null) is { } closedOn)
-        {
-            throw closedOn;
-        }
-
         anythingRead |= n > 0;
         return n;
     }

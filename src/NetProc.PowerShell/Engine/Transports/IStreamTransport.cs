@@ -61,6 +61,12 @@ internal interface IStreamTransport
     /// </summary>
     Task<bool> PeerTookEverythingAsync(DateTime deadline, Task peerEnded);
 
+    /// <summary>
+    /// What the end of the stream (<paramref name="failure"/> null) or a failure to read or write means, where the
+    /// transport knows more than the error says (a TLS server's refusal after the handshake); null otherwise.
+    /// </summary>
+    NetProcException? ReasonForEnd(Exception? failure);
+
     /// <summary>Reads and drops what waits, so a close that follows is not turned into a reset by unread input.</summary>
     void DiscardInput();
 

@@ -91,6 +91,8 @@ internal sealed class SocketTransport : IStreamTransport
     public Task<bool> PeerTookEverythingAsync(DateTime deadline, Task peerEnded) =>
         SocketQueues.PeerTookEverythingAsync(socket, deadline, peerEnded);
 
+    public NetProcException? ReasonForEnd(Exception? failure) => null;
+
     public void DiscardInput() => SocketQueues.DiscardInput(socket);
 
     /// <remarks>
