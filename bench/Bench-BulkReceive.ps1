@@ -3,7 +3,7 @@
     Benchmark 1: bulk receive of 1 GiB (-Quick: 128 MiB) over loopback.
 .DESCRIPTION
     The sender is a separate pwsh process (C# BulkSender), so this process's CPU time is the receiver's alone.
-    Variants, each after warm-up transfers (2 s of rounds in all):
+    Variants, each after warm-up transfers of 64 MiB until the JIT has settled (Invoke-WarmUp: 2 to 30 s):
       raw C#              a plain synchronous Socket.Receive loop in C# (64 KiB buffer): the baseline
       raw C# async        the same with awaited ReceiveAsync, as scalable .NET servers (and NetProc's server connections) read (context)
       raw PS              the synchronous loop written in PowerShell over a raw Socket (context)
@@ -25,10 +25,9 @@ param(
 . (Join-Path $PSScriptRoot 'BenchCommon.ps1')
 
 $size = if ($Quick) { 128MB } else { 1GB }
-# Warm-up: rounds of 64 MiB transfers of every variant for at least 2 s, so that the JIT has finished tiering the hot
-# paths (it compiles the optimized code in the background, after a delay) before anything is measured.
+# Warm-up: rounds of 64 MiB transfers of every variant until the JIT has finished tiering the hot paths (it compiles
+# the optimized code in the background, after a delay) before anything is measured.
 $warmup = 64MB
-$warmupSeconds = 2
 
 # --- the sender process ------------------------------------------------------------------------------------------
 $sender = Start-BenchSender (Join-Path $PSScriptRoot 'BenchPeers.cs') '[NetProcBench.BulkSender]::Serve([Console]::Out)'
@@ -136,8 +135,7 @@ try {
     $script:Port = [int]$Matches[1]
 
     $order = 'raw C#', 'NetProc (a)', 'NetProc (b)', 'raw PS', 'raw C# async', 'NetProc (a) -Stream'
-    $warming = [System.Diagnostics.Stopwatch]::StartNew()
-    do { foreach ($v in $order) { $null = Measure-Transfer $v $warmup } } while ($warming.Elapsed.TotalSeconds -lt $warmupSeconds)
+    $warm = Invoke-WarmUp { foreach ($v in $order) { $null = Measure-Transfer $v $warmup } }
 
     $best = @{}
     $all = @{}
@@ -165,7 +163,8 @@ finally {
 }
 
 Write-Host ''
-Write-Host ("Bulk receive of {0} MiB over loopback; sender in a separate process; median of {1} run(s), order rotated each run" -f ($size / 1MB), $Runs)
+Write-Host ("Bulk receive of {0} MiB over loopback; sender in a separate process; median of {1} run(s), order rotated each run; warm-up {2} s, JIT {3}" -f ($size / 1MB), $Runs,
+    (Format-Num $warm.Seconds 'N1'), $(if ($warm.Settled) { 'settled' } else { 'NOT settled' }))
 Write-Host ('{0,-20} {1,10} {2,9} {3,13} {4,13} {5,8}   {6}' -f 'variant', 'MB/s', 'paired', 'recv CPU s/GiB', 'sender CPU s', 'calls', 'every run, MB/s')
 $raw = $best['raw C#']
 

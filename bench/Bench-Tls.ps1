@@ -3,7 +3,8 @@
     Benchmark: TLS. Bulk receive of 1 GiB (-Quick: 128 MiB) through TLS, and TLS handshakes per second a server accepts.
 .DESCRIPTION
     Bulk: the sender is a separate pwsh process (C# TlsBulkSender, SslStream with a certificate made on the spot), so
-    this process's CPU time is the receiver's alone. Variants, after warm-up transfers (2 s of rounds in all):
+    this process's CPU time is the receiver's alone. Variants, after warm-up transfers of 64 MiB until the JIT has
+    settled (Invoke-WarmUp: at least 2 s, at most 30 s; the JIT's time during the measured runs is printed):
       raw SslStream   a synchronous SslStream.Read loop in C# (64 KiB buffer): the baseline
       NetProc         New-NetworkProcess -Tls, Receive-NetworkProcess -AsByteStream -Wait in a loop, summing .Length
     Handshakes: 4 client threads (C#, in this process) connect, negotiate TLS 1.3 and close, again and again, for a
@@ -25,7 +26,6 @@ if (-not ('NetProcBenchTls.TlsBulkSender' -as [type])) { Add-Type -Path $peersPa
 
 $size = if ($Quick) { 128MB } else { 1GB }
 $warmup = 64MB
-$warmupSeconds = 2
 $handshakeSeconds = if ($Quick) { 1 } else { 3 }
 
 function Get-Median([double[]] $Values) { @($Values | Sort-Object)[[math]::Floor(($Values.Count - 1) / 2)] }
@@ -58,13 +58,15 @@ $variants = @{
 function Measure-Transfer([string] $Variant, [long] $Bytes) {
     [GC]::Collect()
     $cpu0 = [NetProcBench.Cpu]::Seconds()
+    $jit0 = Get-JitSeconds
     $sw = [System.Diagnostics.Stopwatch]::StartNew()
     $got = & $variants[$Variant] $Bytes
     $sw.Stop()
     $cpu = [NetProcBench.Cpu]::Seconds() - $cpu0
+    $jit = (Get-JitSeconds) - $jit0
     $sent = Read-SenderLine $sender
     if ($sent -notmatch '^SENT (\d+) ' -or [long]$Matches[1] -ne $Bytes -or $got -ne $Bytes) { throw "$Variant : sender said '$sent', receiver read $got, expected $Bytes" }
-    [pscustomobject]@{ MBps = $Bytes / $sw.Elapsed.TotalSeconds / 1e6; CpuPerGiB = $cpu / ($Bytes / 1GB) }
+    [pscustomobject]@{ MBps = $Bytes / $sw.Elapsed.TotalSeconds / 1e6; CpuPerGiB = $cpu / ($Bytes / 1GB); JitSeconds = $jit }
 }
 
 $bulkOrder = 'raw SslStream', 'NetProc'
@@ -73,8 +75,7 @@ try {
     if ((Read-SenderLine $sender) -notmatch '^PORT (\d+) THUMBPRINT (\w+)$') { throw 'the sender did not say its port' }
     $script:port = [int]$Matches[1]
     $script:thumbprint = $Matches[2]
-    $warming = [System.Diagnostics.Stopwatch]::StartNew()
-    do { foreach ($v in $bulkOrder) { $null = Measure-Transfer $v $warmup } } while ($warming.Elapsed.TotalSeconds -lt $warmupSeconds)
+    $warm = Invoke-WarmUp { foreach ($v in $bulkOrder) { $null = Measure-Transfer $v $warmup } }
     foreach ($run in 1..$Runs) {
         $order = if ($run % 2) { $bulkOrder } else { @($bulkOrder[1], $bulkOrder[0]) }
         foreach ($v in $order) { $bulk[$v] += , (Measure-Transfer $v $size) }
@@ -115,6 +116,9 @@ foreach ($run in 1..$Runs) {
 
 # --- report --------------------------------------------------------------------------------------------------------
 Write-Host ''
+Write-Host ("TLS bulk warm-up: {0} s, JIT {1} in its last window ({2:N3} s); JIT during the measured runs (s): raw SslStream {3}; NetProc {4}" -f
+    (Format-Num $warm.Seconds 'N1'), $(if ($warm.Settled) { 'settled' } else { 'NOT settled' }), $warm.WindowJitSeconds,
+    (($bulk['raw SslStream'] | ForEach-Object { Format-Num $_.JitSeconds 'N3' }) -join ', '), (($bulk['NetProc'] | ForEach-Object { Format-Num $_.JitSeconds 'N3' }) -join ', '))
 Write-Host ("TLS bulk receive of {0} MiB, {1} run(s): MB/s raw SslStream {2}; NetProc {3}" -f ($size / 1MB), $Runs,
     (($bulk['raw SslStream'] | ForEach-Object { Format-Num $_.MBps 'N0' }) -join ', '), (($bulk['NetProc'] | ForEach-Object { Format-Num $_.MBps 'N0' }) -join ', '))
 Write-Host ("TLS handshakes/s from 4 client threads, {0} s each, {1} run(s): raw SslStream {2}; NetProc {3}" -f $handshakeSeconds, $Runs,

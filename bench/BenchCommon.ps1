@@ -57,6 +57,32 @@ function Complete-Bench {
     }
 }
 
+# The JIT's compiling time so far, in seconds (all threads): a measured run's share tells whether it ran warm.
+function Get-JitSeconds { [System.Runtime.JitInfo]::GetCompilationTime($false).TotalSeconds }
+
+# Runs $Round again and again until the JIT has settled, so that what is measured next is steady state: at least
+# $MinSeconds, then until a window of at least a second of rounds spent under 1% of its time compiling, at most
+# $MaxSeconds. .NET tiers hot methods up in the background after a delay that new compilations keep extending; with
+# PowerShell's engine on the path it can take several seconds of transfers on two cores, all the while taking a core
+# from what is measured. Returns the seconds it ran, the JIT's seconds in its last window, and whether it settled.
+function Invoke-WarmUp([scriptblock] $Round, [double] $MinSeconds = 2, [double] $MaxSeconds = 30) {
+    $clock = [System.Diagnostics.Stopwatch]::StartNew()
+    $windowStart = 0.0
+    $jitAtWindowStart = Get-JitSeconds
+    while ($true) {
+        $null = & $Round
+        $now = $clock.Elapsed.TotalSeconds
+        if ($now - $windowStart -lt 1) { continue }
+        $jit = (Get-JitSeconds) - $jitAtWindowStart
+        $settled = $jit -lt 0.01 * ($now - $windowStart)
+        if (($settled -and $now -ge $MinSeconds) -or $now -ge $MaxSeconds) {
+            return [pscustomobject]@{ Seconds = $now; WindowJitSeconds = $jit; Settled = $settled }
+        }
+        $windowStart = $now
+        $jitAtWindowStart += $jit
+    }
+}
+
 # Reads every byte[] chunk Receive-NetworkProcess hands out; one chunk arrives as a bare byte[], several as object[].
 function Measure-Chunks($Chunks) {
     if ($null -eq $Chunks) { return 0 }
