@@ -43,6 +43,10 @@ internal sealed class StreamReceiver
     private volatile bool stopRequested;
     private int state;
 
+    // The last read filled its block: more most likely waits (see NewBlock). Read and written under receiveLock, or by
+    // the awaited loop alone.
+    private bool flowing;
+
     // 1 from the awaited loop's last look at stopRequested until its read is posted: a stop at a read boundary waits
     // for it, as the lock makes it wait for the reader thread's.
     private int awaitedReadUnderWay;
@@ -256,7 +260,7 @@ internal sealed class StreamReceiver
     /// <summary>One read, posted; on the reader thread or the pipeline thread, under <see cref="receiveLock"/>. It blocks only on a blocking transport, on the reader thread.</summary>
     private ReadResult ReadOnce()
     {
-        byte[] block = ArrayPool<byte>.Shared.Rent(ProcessObject.MaxReadSize);
+        byte[] block = NewBlock(out bool pooled);
         int n;
         try
         {
@@ -264,23 +268,23 @@ internal sealed class StreamReceiver
         }
         catch
         {
-            ArrayPool<byte>.Shared.Return(block);
+            Drop(block, pooled);
             throw;
         }
 
         if (n < 0)
         {
-            ArrayPool<byte>.Shared.Return(block);
+            Drop(block, pooled);
+            flowing = false;
             return ReadResult.Drained;
         }
 
-        return !PostRead(block, n) ? ReadResult.Ended : n == ProcessObject.MaxReadSize ? ReadResult.Full : ReadResult.Partial;
+        return !PostRead(block, n, pooled) ? ReadResult.Ended : n == ProcessObject.MaxReadSize ? ReadResult.Full : ReadResult.Partial;
     }
 
     /// <summary>The awaited read loop: thread-pool reads, so thousands of connections need no thread each.</summary>
     private async Task ReadLoopAsync()
     {
-        bool lastReadFull = false;
         try
         {
             while (true)
@@ -290,7 +294,7 @@ internal sealed class StreamReceiver
                 // After a full read more most likely waits: read at once. Otherwise wait for data without a block (it
                 // completes at once if data is there): an idle connection holds no block, and a suspend that comes
                 // while waiting leaves the data in the kernel, where flow control pushes back.
-                if (!lastReadFull)
+                if (!flowing)
                 {
                     await transport.WaitReadableAsync().ConfigureAwait(false);
                     await process.ReadPermission().ConfigureAwait(false);
@@ -302,7 +306,7 @@ internal sealed class StreamReceiver
                     return;
                 }
 
-                byte[] block = ArrayPool<byte>.Shared.Rent(ProcessObject.MaxReadSize);
+                byte[] block = NewBlock(out bool pooled);
                 int n;
                 try
                 {
@@ -310,18 +314,16 @@ internal sealed class StreamReceiver
                 }
                 catch
                 {
-                    ArrayPool<byte>.Shared.Return(block);
+                    Drop(block, pooled);
                     throw;
                 }
 
-                bool more = PostRead(block, n);
+                bool more = PostRead(block, n, pooled);
                 Volatile.Write(ref awaitedReadUnderWay, 0);
                 if (!more)
                 {
                     return;
                 }
-
-                lastReadFull = n == ProcessObject.MaxReadSize;
             }
         }
         catch (Exception e) when (!stopRequested)
@@ -340,28 +342,49 @@ internal sealed class StreamReceiver
     }
 
     /// <summary>
-    /// Posts the bytes one read put in a pooled block; false when the read found the peer's end. A block at least half
-    /// full travels as the chunk and goes back to the pool when its bytes are taken: the kernel copies into blocks warm
-    /// in the cache, and a chunk waiting in the window lives in memory the GC never has to move. A smaller read is
-    /// copied out at once, so the blocks under a process's chunks never hold more than twice its window.
+    /// A block for the next read, of at least <see cref="ProcessObject.MaxReadSize"/> bytes. While reads fill their
+    /// blocks (a transfer in full flow) it is an array of its own, which the user then takes as it is: copying 80 KiB
+    /// that another core just wrote cost the reader of the buffer more than everything else it does per chunk. Otherwise
+    /// it is a pooled block, so an idle or trickling connection holds none and a small read is copied out of memory warm
+    /// in the cache.
     /// </summary>
-    private bool PostRead(byte[] block, int n)
+    private byte[] NewBlock(out bool pooled)
     {
+        pooled = !flowing;
+        return pooled ? ArrayPool<byte>.Shared.Rent(ProcessObject.MaxReadSize) : GC.AllocateUninitializedArray<byte>(ProcessObject.MaxReadSize);
+    }
+
+    private static void Drop(byte[] block, bool pooled)
+    {
+        if (pooled)
+        {
+            ArrayPool<byte>.Shared.Return(block);
+        }
+    }
+
+    /// <summary>
+    /// Posts the bytes one read put in its block (<see cref="NewBlock"/>); false when the read found the peer's end. A
+    /// block at least half full travels as the chunk, a pooled one going back to the pool when its bytes are taken; a
+    /// smaller read is copied out at once, so the blocks under a process's chunks never hold more than twice its window.
+    /// </summary>
+    private bool PostRead(byte[] block, int n, bool pooled)
+    {
+        flowing = n == ProcessObject.MaxReadSize;
         if (process.TransportClosed)
         {
             // Closing: what still arrives is dropped.
-            ArrayPool<byte>.Shared.Return(block);
+            Drop(block, pooled);
             return n != 0;
         }
 
         if (n >= block.Length / 2)
         {
-            process.PostData(block, n, null, pooled: true);
+            process.PostData(block, n, null, pooled);
             return true;
         }
 
         byte[] bytes = block.AsSpan(0, n).ToArray();
-        ArrayPool<byte>.Shared.Return(block);
+        Drop(block, pooled);
         if (n == 0)
         {
             broken(null);
