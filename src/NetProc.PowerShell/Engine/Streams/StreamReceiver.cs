@@ -84,6 +84,7 @@ internal sealed class StreamReceiver
 
         if (ownThread)
         {
+            transport.BeforeReadWaits = process.Table.PayOwedWake;
             new Thread(ReadOnOwnThread, ReaderStackSize) { IsBackground = true, Name = "NetProc client reader" }.Start();
         }
         else
@@ -170,7 +171,7 @@ internal sealed class StreamReceiver
         {
             while (true)
             {
-                process.ReadPermission().Wait();
+                WaitForPermission();
                 if (pulling)
                 {
                     // The pipeline thread reads; take over again if it does not come back for more.
@@ -186,8 +187,9 @@ internal sealed class StreamReceiver
                 if (!lastReadFull)
                 {
                     // Wait for data without taking it: a suspend that comes meanwhile leaves it in the kernel.
+                    process.Table.PayOwedWake();
                     transport.WaitReadable();
-                    process.ReadPermission().Wait();
+                    WaitForPermission();
                 }
 
                 if (stopRequested)
@@ -224,6 +226,17 @@ internal sealed class StreamReceiver
         finally
         {
             Ended();
+        }
+    }
+
+    /// <summary>Waits on the reader thread until the process may read; what it posted meanwhile wakes the pipeline thread first.</summary>
+    private void WaitForPermission()
+    {
+        var permission = process.ReadPermission();
+        if (!permission.IsCompleted)
+        {
+            process.Table.PayOwedWake();
+            permission.Wait();
         }
     }
 
@@ -276,10 +289,19 @@ internal sealed class StreamReceiver
         {
             Drop(block, pooled);
             flowing = false;
+            process.Table.PayOwedWake();
             return ReadResult.Drained;
         }
 
-        return !PostRead(block, n, pooled) ? ReadResult.Ended : n == ProcessObject.MaxReadSize ? ReadResult.Full : ReadResult.Partial;
+        // A full read wakes the pipeline thread only now and then (ProcessObject.PostData): this thread reads again at
+        // once, and pays the wake-up before it waits or stops; any other read pays it at once.
+        bool more = PostRead(block, n, pooled, holdWake: true);
+        if (!flowing)
+        {
+            process.Table.PayOwedWake();
+        }
+
+        return !more ? ReadResult.Ended : flowing ? ReadResult.Full : ReadResult.Partial;
     }
 
     /// <summary>The awaited read loop: thread-pool reads, so thousands of connections need no thread each.</summary>
@@ -318,7 +340,7 @@ internal sealed class StreamReceiver
                     throw;
                 }
 
-                bool more = PostRead(block, n, pooled);
+                bool more = PostRead(block, n, pooled, holdWake: false);
                 Volatile.Write(ref awaitedReadUnderWay, 0);
                 if (!more)
                 {
@@ -366,8 +388,10 @@ internal sealed class StreamReceiver
     /// Posts the bytes one read put in its block (<see cref="NewBlock"/>); false when the read found the peer's end. A
     /// block at least half full travels as the chunk, a pooled one going back to the pool when its bytes are taken; a
     /// smaller read is copied out at once, so the blocks under a process's chunks never hold more than twice its window.
+    /// <paramref name="holdWake"/>: a full read may leave the pipeline thread's wake-up owed (a reader that waits only
+    /// where it can pay it first: not an awaited read, which may wait inside the transport).
     /// </summary>
-    private bool PostRead(byte[] block, int n, bool pooled)
+    private bool PostRead(byte[] block, int n, bool pooled, bool holdWake)
     {
         flowing = n == ProcessObject.MaxReadSize;
         if (process.TransportClosed)
@@ -379,7 +403,7 @@ internal sealed class StreamReceiver
 
         if (n >= block.Length / 2)
         {
-            process.PostData(block, n, null, pooled);
+            process.PostData(block, n, null, pooled, moreComing: holdWake && flowing);
             return true;
         }
 
@@ -398,6 +422,7 @@ internal sealed class StreamReceiver
     /// <summary>Reading is over (or never began); a reader thread's place goes back to the count.</summary>
     private void Ended()
     {
+        process.Table.PayOwedWake();
         if (ownThread)
         {
             Interlocked.Decrement(ref ownThreads);

@@ -106,7 +106,7 @@ internal static class TlsNegotiator
             await authenticate(stream, socketStream, linked.Token).ConfigureAwait(false);
             bool certificateWithheld = check.CertificateWithheld;
             return new TlsTransport(
-                socket, stream, new TlsInfo(stream, serverName), isClient ? failure => RefusalAfterHandshake(failure, peer, certificateWithheld) : null);
+                socket, socketStream, stream, new TlsInfo(stream, serverName), isClient ? failure => RefusalAfterHandshake(failure, peer, certificateWithheld) : null);
         }
         catch (Exception e)
         {

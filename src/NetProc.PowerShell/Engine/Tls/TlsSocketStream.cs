@@ -25,6 +25,9 @@ internal sealed class TlsSocketStream : Stream
     // What ends a blocking wait early: the handshake's deadline or cancel, while RunBlocking runs it.
     private CancellationToken blockingCancel;
 
+    /// <summary>Called before a blocking read waits for data (see <see cref="IStreamTransport.BeforeReadWaits"/>).</summary>
+    public Action? BeforeReadWaits { get; set; }
+
     /// <summary>
     /// Runs <paramref name="handshake"/>, a synchronous SslStream call, on a thread of its own; its waits end with an
     /// OperationCanceledException once <paramref name="cancel"/> is set.
@@ -67,6 +70,7 @@ internal sealed class TlsSocketStream : Stream
         {
             if (buffer.IsEmpty)
             {
+                BeforeReadWaits?.Invoke();
                 WaitUntil(SelectMode.SelectRead);
                 return 0;
             }
@@ -77,6 +81,7 @@ internal sealed class TlsSocketStream : Stream
                 case SocketError.Success:
                     return n;
                 case SocketError.WouldBlock:
+                    BeforeReadWaits?.Invoke();
                     WaitUntil(SelectMode.SelectRead);
                     break;
                 default:

@@ -17,6 +17,7 @@ internal sealed class TlsTransport : IStreamTransport
     private const int MaxWriteSize = 256 * 1024;
 
     private readonly Socket socket;
+    private readonly TlsSocketStream socketStream;
     private readonly SslStream stream;
     private readonly Func<Exception?, NetProcException?>? refusal;
     private Task? outputEnded;
@@ -29,9 +30,10 @@ internal sealed class TlsTransport : IStreamTransport
     /// A client's: what its stream ending or failing before any byte came means (see <see cref="ReasonForEnd"/>), or
     /// null when it means nothing more than it says.
     /// </param>
-    public TlsTransport(Socket socket, SslStream stream, TlsInfo info, Func<Exception?, NetProcException?>? refusal = null)
+    public TlsTransport(Socket socket, TlsSocketStream socketStream, SslStream stream, TlsInfo info, Func<Exception?, NetProcException?>? refusal = null)
     {
         this.socket = socket;
+        this.socketStream = socketStream;
         this.stream = stream;
         this.refusal = refusal;
         Info = info;
@@ -47,6 +49,11 @@ internal sealed class TlsTransport : IStreamTransport
     public EndPoint? RemoteEndPoint { get; }
 
     public TransportReading Reading => TransportReading.Blocking;
+
+    public Action? BeforeReadWaits
+    {
+        set => socketStream.BeforeReadWaits = value;
+    }
 
     /// <summary>
     /// A client's reading that ends or fails before any byte came may be the server's refusal, which TLS 1.3 brings only

@@ -32,6 +32,16 @@ internal interface IStreamTransport
     void WaitReadable();
 
     /// <summary>
+    /// Blocking only: called on the reading thread just before a <see cref="ReadNow"/> waits for bytes that have not
+    /// arrived, so that a wake-up the reader held back (see <see cref="StreamReceiver"/>) is not held while it waits.
+    /// A transport whose <see cref="ReadNow"/> never waits ignores it.
+    /// </summary>
+    Action? BeforeReadWaits
+    {
+        set { }
+    }
+
+    /// <summary>
     /// Polled or blocking: reads what waits: the count, 0 at the peer's end. Polled, it never blocks and gives -1 when
     /// nothing waits; blocking, it may wait for the rest of what <see cref="WaitReadable"/> saw begin.
     /// </summary>
