@@ -294,8 +294,9 @@ internal sealed class StreamReceiver
         }
 
         // A full read wakes the pipeline thread only now and then (ProcessObject.PostData): this thread reads again at
-        // once, and pays the wake-up before it waits or stops; any other read pays it at once.
-        bool more = PostRead(block, n, pooled, holdWake: true);
+        // once, and pays the wake-up before it waits or stops; any other read pays it at once. Not where the pipeline
+        // thread may pull: woken at once, it reads the rest of a transfer itself, and the reader thread rests.
+        bool more = PostRead(block, n, pooled, holdWake: !canPull);
         if (!flowing)
         {
             process.Table.PayOwedWake();
