@@ -1,3 +1,4 @@
+using System.Net.Security;
 using System.Net.Sockets;
 
 namespace NetProc.Engine;
@@ -25,8 +26,25 @@ internal sealed class TlsSocketStream : Stream
     // What ends a blocking wait early: the handshake's deadline or cancel, while RunBlocking runs it.
     private CancellationToken blockingCancel;
 
+    // Set while WaitForData waits through the SslStream: only then does a zero-byte read wait.
+    private bool waitingForData;
+
     /// <summary>Called before a blocking read waits for data (see <see cref="IStreamTransport.BeforeReadWaits"/>).</summary>
     public Action? BeforeReadWaits { get; set; }
+
+    /// <summary>Waits through <paramref name="tls"/> (a zero-byte read) until a record or the end arrived, holding no buffer.</summary>
+    public void WaitForData(SslStream tls)
+    {
+        waitingForData = true;
+        try
+        {
+            tls.Read(Span<byte>.Empty);
+        }
+        finally
+        {
+            waitingForData = false;
+        }
+    }
 
     /// <summary>
     /// Runs <paramref name="handshake"/>, a synchronous SslStream call, on a thread of its own; its waits end with an
@@ -70,8 +88,14 @@ internal sealed class TlsSocketStream : Stream
         {
             if (buffer.IsEmpty)
             {
-                BeforeReadWaits?.Invoke();
-                WaitUntil(SelectMode.SelectRead);
+                // SslStream reads zero bytes before each record it lacks, to wait without a buffer; the read that follows
+                // waits anyway if nothing came. So only the transport's own wait (WaitForData) waits here: a poll() per
+                // record saved.
+                if (waitingForData)
+                {
+                    WaitUntil(SelectMode.SelectRead);
+                }
+
                 return 0;
             }
 

@@ -66,7 +66,7 @@ internal sealed class TlsTransport : IStreamTransport
     public bool Poll(int microseconds) => throw new NotSupportedException("A TLS stream cannot be polled: a record is readable only once complete.");
 
     /// <summary>A zero-byte read: returns once a record (or the end) arrived, holding no read block meanwhile.</summary>
-    public void WaitReadable() => stream.Read(Span<byte>.Empty);
+    public void WaitReadable() => socketStream.WaitForData(stream);
 
     /// <summary>A zero-byte read: completes once a record (or the end) arrived, holding no read block meanwhile.</summary>
     public async ValueTask WaitReadableAsync() => await stream.ReadAsync(Memory<byte>.Empty).ConfigureAwait(false);
