@@ -537,25 +537,43 @@ Describe "Protect-NetworkProcess: a server's connection starts TLS as the TLS se
     }
 
     It '-Role reverses the sides: a client becomes the TLS server, a connection of a server the TLS client' {
-        $srv = New-NetworkProcess reversed -Server -Service 0 -Filter {
-            param($Process, $Data)
-            if ($Data -match 'READY') {
-                Protect-NetworkProcess $Process -Role Client -CertificateAuthority $certs.Ca -TlsServerName localhost -Timeout 5
-                Send-NetworkProcess $Process "ping`n"
+        # The server runs in a runspace of its own: each side upgrades in a callback and waits for the other's handshake,
+        # and one pipeline thread could run the server's callback inside the caller's wait to send its go-ahead, where
+        # neither handshake could go on.
+        $port = Get-ClosedPort
+        $ps = New-TestRunspace
+        try {
+            $listening = [System.Threading.ManualResetEventSlim]::new()
+            $null = $ps.AddScript({
+                    param($port, $ca, $listening)
+                    $null = New-NetworkProcess reversed -Server -Service $port -Filter ({
+                        param($Process, $Data)
+                        if ($Data -match 'READY') {
+                            Protect-NetworkProcess $Process -Role Client -CertificateAuthority $ca -TlsServerName localhost -Timeout 5
+                            Send-NetworkProcess $Process "ping`n"
+                        }
+                    }.GetNewClosure())
+                    $listening.Set()
+                    $deadline = [datetime]::UtcNow.AddSeconds(10)
+                    while (-not (Get-NetworkProcess -Name 'reversed <*>' | Where-Object { $_.Tls -and $_.BytesSent -gt 0 }) -and [datetime]::UtcNow -lt $deadline) {
+                        $null = Wait-NetworkProcess -Timeout 0.1
+                    }
+                    (Get-NetworkProcess -Name 'reversed <*>').Tls.RemoteCertificate.Thumbprint
+                }.ToString()).AddArgument($port).AddArgument($certs.Ca).AddArgument($listening)
+            $serving = $ps.BeginInvoke()
+            $listening.Wait(10000) | Should -BeTrue
+            $client = New-NetworkProcess caller -Service $port -NoWait -Sentinel {
+                param($Process, $Message)
+                if ($Message -eq "open`n") {
+                    Send-NetworkProcess $Process "READY`n"
+                    Protect-NetworkProcess $Process -Role Server -Certificate $certs.Server -Timeout 5
+                }
             }
+            Receive-TestLines -Process $client -Count 1 | Should -Be 'ping'
+            $client.Security | Should -Be Tls
+            $ps.EndInvoke($serving) | Should -Be $certs.Server.Thumbprint
         }
-        # The caller's go-ahead and upgrade are one callback: its peer upgrades in a callback too, which may run as soon
-        # as the go-ahead is sent (between two commands of a script too) and waits there for the caller's handshake.
-        $client = New-NetworkProcess caller -Service $srv.Service -NoWait -Sentinel {
-            param($Process, $Message)
-            if ($Message -eq "open`n") {
-                Send-NetworkProcess $Process "READY`n"
-                Protect-NetworkProcess $Process -Role Server -Certificate $certs.Server -Timeout 5
-            }
-        }
-        Receive-TestLines -Process $client -Count 1 | Should -Be 'ping'
-        $client.Security | Should -Be Tls
-        (Get-NetworkProcess -Name 'reversed <*>').Tls.RemoteCertificate.Thumbprint | Should -Be $certs.Server.Thumbprint
+        finally { $ps.Dispose() }
     }
 
     It 'upgrades at the prompt, without a filter: what the client sent after the go-ahead, before the upgrade, starts the handshake' {
