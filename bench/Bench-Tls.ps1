@@ -18,7 +18,7 @@ param(
     [Parameter(Mandatory)] [string] $ModulePath,
     [switch] $Quick,
     [string] $ResultPath,
-    [int] $Runs = 3
+    [int] $Runs = 5
 )
 . (Join-Path $PSScriptRoot 'BenchCommon.ps1')
 $peersPath = Join-Path $PSScriptRoot 'BenchTlsPeers.cs'
