@@ -43,6 +43,8 @@ internal sealed class SerialTransport : IStreamTransport
 
     public int ReadNow(Span<byte> block) => throw new NotSupportedException("A serial port is read with awaited reads only.");
 
+    public int PullNow(Span<byte> block) => throw new NotSupportedException("A serial port is read with awaited reads only.");
+
     public ValueTask WaitReadableAsync() => ValueTask.CompletedTask;
 
     public async ValueTask<int> ReadAsync(Memory<byte> block)

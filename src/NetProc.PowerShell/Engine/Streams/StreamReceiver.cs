@@ -66,7 +66,7 @@ internal sealed class StreamReceiver
             Interlocked.Decrement(ref ownThreads);
         }
 
-        canPull = this.ownThread && transport.Reading == TransportReading.Polled;
+        canPull = this.ownThread && transport.Reading != TransportReading.Awaited;
     }
 
     /// <summary>Completes when reading has ended: the peer ended or broke the connection, or a close stopped it.</summary>
@@ -209,7 +209,7 @@ internal sealed class StreamReceiver
                         return;
                     }
 
-                    var read = ReadOnce();
+                    var read = ReadOnce(pull: false);
                     if (read == ReadResult.Ended)
                     {
                         return;
@@ -251,7 +251,7 @@ internal sealed class StreamReceiver
             {
                 while (process.WindowOpen)
                 {
-                    last = ReadOnce();
+                    last = ReadOnce(pull: true);
                     got |= last != ReadResult.Drained;
                     if (last != ReadResult.Full)
                     {
@@ -271,13 +271,14 @@ internal sealed class StreamReceiver
     }
 
     /// <summary>One read, posted; on the reader thread or the pipeline thread, under <see cref="receiveLock"/>. It blocks only on a blocking transport, on the reader thread.</summary>
-    private ReadResult ReadOnce()
+    private ReadResult ReadOnce(bool pull)
     {
         byte[] block = NewBlock(out bool pooled);
         int n;
         try
         {
-            n = transport.ReadNow(block.AsSpan(0, ProcessObject.MaxReadSize));
+            var room = block.AsSpan(0, ProcessObject.MaxReadSize);
+            n = pull ? transport.PullNow(room) : transport.ReadNow(room);
         }
         catch
         {

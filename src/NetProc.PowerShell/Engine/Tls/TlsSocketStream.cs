@@ -29,8 +29,33 @@ internal sealed class TlsSocketStream : Stream
     // Set while WaitForData waits through the SslStream: only then does a zero-byte read wait.
     private bool waitingForData;
 
+    // Set while ReadWithoutWaiting reads through the SslStream: a read that would wait throws WouldWait instead.
+    private bool neverWait;
+
     /// <summary>Called before a blocking read waits for data (see <see cref="IStreamTransport.BeforeReadWaits"/>).</summary>
     public Action? BeforeReadWaits { get; set; }
+
+    /// <summary>
+    /// Reads through <paramref name="tls"/> what it can give without waiting: -1 when it would have to wait for bytes
+    /// not yet arrived. A record begun stays in the SslStream's buffer for the next read: SslStream asks its stream
+    /// for more only before it has decrypted anything in a read, and keeps what it already took.
+    /// </summary>
+    public int ReadWithoutWaiting(SslStream tls, Span<byte> block)
+    {
+        neverWait = true;
+        try
+        {
+            return tls.Read(block);
+        }
+        catch (IOException e) when (e.InnerException is WouldWait)
+        {
+            return -1;
+        }
+        finally
+        {
+            neverWait = false;
+        }
+    }
 
     /// <summary>Waits through <paramref name="tls"/> (a zero-byte read) until a record or the end arrived, holding no buffer.</summary>
     public void WaitForData(SslStream tls)
@@ -105,6 +130,11 @@ internal sealed class TlsSocketStream : Stream
                 case SocketError.Success:
                     return n;
                 case SocketError.WouldBlock:
+                    if (neverWait)
+                    {
+                        throw new WouldWait();
+                    }
+
                     BeforeReadWaits?.Invoke();
                     WaitUntil(SelectMode.SelectRead);
                     break;
@@ -179,4 +209,9 @@ internal sealed class TlsSocketStream : Stream
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
 
     public override void SetLength(long value) => throw new NotSupportedException();
+
+    /// <summary>A read without waiting met no bytes (see <see cref="ReadWithoutWaiting"/>).</summary>
+    private sealed class WouldWait : Exception
+    {
+    }
 }

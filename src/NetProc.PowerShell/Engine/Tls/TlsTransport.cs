@@ -23,6 +23,9 @@ internal sealed class TlsTransport : IStreamTransport
     private Task? outputEnded;
     private volatile bool anythingRead;
 
+    // 1 while a read or the reader thread's wait is inside the SslStream, which allows one read at a time.
+    private int inStream;
+
     // The end or failure a gathering read met after it had read something: the next read reports it.
     private EndOfInput? pendingEnd;
 
@@ -63,10 +66,32 @@ internal sealed class TlsTransport : IStreamTransport
 
     public long Unacknowledged => SocketQueues.Unacknowledged(socket);
 
-    public bool Poll(int microseconds) => throw new NotSupportedException("A TLS stream cannot be polled: a record is readable only once complete.");
+    /// <summary>Whether bytes arrived: a record may still be incomplete, and a pull then reads nothing.</summary>
+    public bool Poll(int microseconds)
+    {
+        try
+        {
+            return socket.Poll(microseconds, SelectMode.SelectRead);
+        }
+        catch (ObjectDisposedException)
+        {
+            return true;
+        }
+    }
 
     /// <summary>A zero-byte read: returns once a record (or the end) arrived, holding no read block meanwhile.</summary>
-    public void WaitReadable() => socketStream.WaitForData(stream);
+    public void WaitReadable()
+    {
+        EnterStream();
+        try
+        {
+            socketStream.WaitForData(stream);
+        }
+        finally
+        {
+            Volatile.Write(ref inStream, 0);
+        }
+    }
 
     /// <summary>A zero-byte read: completes once a record (or the end) arrived, holding no read block meanwhile.</summary>
     public async ValueTask WaitReadableAsync() => await stream.ReadAsync(Memory<byte>.Empty).ConfigureAwait(false);
@@ -84,20 +109,79 @@ internal sealed class TlsTransport : IStreamTransport
             return end;
         }
 
-        int n = Counted(stream.Read(block));
-        while (GathersMore(n, block.Length))
+        EnterStream();
+        try
         {
-            try
+            int n = Counted(stream.Read(block));
+            while (GathersMore(n, block.Length))
             {
-                n += Gathered(stream.Read(block[n..]));
+                try
+                {
+                    n += Gathered(stream.Read(block[n..]));
+                }
+                catch (Exception e)
+                {
+                    pendingEnd = new EndOfInput(e);
+                }
             }
-            catch (Exception e)
-            {
-                pendingEnd = new EndOfInput(e);
-            }
+
+            return n;
+        }
+        finally
+        {
+            Volatile.Write(ref inStream, 0);
+        }
+    }
+
+    /// <summary>
+    /// The pipeline thread's read: the records that arrived whole, gathered as <see cref="ReadNow"/> does; -1 when none
+    /// did, or the reader thread is inside the stream (SslStream allows one read at a time).
+    /// </summary>
+    public int PullNow(Span<byte> block)
+    {
+        if (TakePendingEnd() is int end)
+        {
+            return end;
         }
 
-        return n;
+        if (!HasRawInput() || Interlocked.CompareExchange(ref inStream, 1, 0) != 0)
+        {
+            return -1;
+        }
+
+        try
+        {
+            int n = socketStream.ReadWithoutWaiting(stream, block);
+            if (n <= 0)
+            {
+                return n < 0 ? -1 : Counted(n);
+            }
+
+            Counted(n);
+            while (GathersMore(n, block.Length))
+            {
+                try
+                {
+                    int more = socketStream.ReadWithoutWaiting(stream, block[n..]);
+                    if (more < 0)
+                    {
+                        break;
+                    }
+
+                    n += Gathered(more);
+                }
+                catch (Exception e)
+                {
+                    pendingEnd = new EndOfInput(e);
+                }
+            }
+
+            return n;
+        }
+        finally
+        {
+            Volatile.Write(ref inStream, 0);
+        }
     }
 
     public async ValueTask<int> ReadAsync(Memory<byte> block)
@@ -172,6 +256,16 @@ internal sealed class TlsTransport : IStreamTransport
         }
 
         Close();
+    }
+
+    /// <summary>The reader thread's way into the stream: a pull inside it is short, as it never waits.</summary>
+    private void EnterStream()
+    {
+        var spin = default(SpinWait);
+        while (Interlocked.CompareExchange(ref inStream, 1, 0) != 0)
+        {
+            spin.SpinOnce();
+        }
     }
 
     /// <summary>The end or failure a gathering read met before: 0, or its exception thrown; null when there was none.</summary>

@@ -25,7 +25,7 @@ internal interface IStreamTransport
     /// <summary>Which reads work besides the awaited ones.</summary>
     TransportReading Reading { get; }
 
-    /// <summary>Polled only: waits up to <paramref name="microseconds"/> until a read would not block.</summary>
+    /// <summary>Polled or blocking: waits up to <paramref name="microseconds"/> until bytes (or the end) arrived.</summary>
     bool Poll(int microseconds);
 
     /// <summary>Polled or blocking: waits, without limit and without taking anything, until a read would find data or the end.</summary>
@@ -46,6 +46,12 @@ internal interface IStreamTransport
     /// nothing waits; blocking, it may wait for the rest of what <see cref="WaitReadable"/> saw begin.
     /// </summary>
     int ReadNow(Span<byte> block);
+
+    /// <summary>
+    /// Polled or blocking, for the pipeline thread pulling: reads what can be read without waiting: the count, 0 at the
+    /// peer's end, -1 when nothing can (a blocking transport also while its reader thread waits inside it).
+    /// </summary>
+    int PullNow(Span<byte> block);
 
     /// <summary>
     /// Completes when a read would find data or the end, without taking anything, so an idle connection holds no read

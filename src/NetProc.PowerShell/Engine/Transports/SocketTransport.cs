@@ -46,6 +46,8 @@ internal sealed class SocketTransport : IStreamTransport
 
     public void WaitReadable() => Poll(-1);
 
+    public int PullNow(Span<byte> block) => ReadNow(block);
+
     public int ReadNow(Span<byte> block)
     {
         int n = socket.Receive(block, SocketFlags.None, out var error);
