@@ -28,8 +28,8 @@ BeforeAll {
 
     # A .NET SslStream server (echo, or a payload it sends and closes), closed in AfterEach.
     function Start-TlsPeer {
-        param($Certificate = $certs.Server, [System.Security.Authentication.SslProtocols] $Protocols = 'None', [string[]] $Alpn, $ClientCa, [byte[]] $Payload)
-        $peer = [NetProcTlsPeer]::StartServer($Certificate, $Protocols, $Alpn, $ClientCa, $Payload)
+        param($Certificate = $certs.Server, [System.Security.Authentication.SslProtocols] $Protocols = 'None', [string[]] $Alpn, $ClientCa, [byte[]] $Payload, [int] $SplitPauseMs)
+        $peer = [NetProcTlsPeer]::StartServer($Certificate, $Protocols, $Alpn, $ClientCa, $Payload, $SplitPauseMs)
         $script:peers.Add($peer)
         $peer
     }
@@ -237,6 +237,26 @@ Describe 'TLS clients' {
         { New-NetworkProcess web -Server -Service 0 -Certificate ([System.Security.Cryptography.X509Certificates.X509Certificate2]::new($certs.Server.RawData)) -ErrorAction Stop } |
             Should -Throw -ErrorId 'InvalidCertificate*'
         @(Get-NetworkProcess).Count | Should -Be 0
+    }
+
+    It 'relies on what .NET SslStream does: a read whose stream throws in the middle of a record leaves that record begun for the next read' {
+        # TlsTransport.PullNow stops an SslStream read that would wait by throwing from the stream under it.
+        $payload = New-TestBytes -Size 40000 -Seed 5
+        $result = [NetProcSslStreamContract]::ReadAfterStreamThrew($certs.Server, $certs.Ca, $payload, 8000)
+        $result.Item2.Message | Should -Be 'the gate is shut'
+        [System.Linq.Enumerable]::SequenceEqual($result.Item1, $payload) | Should -BeTrue
+    }
+
+    It 'receives records that arrive in halves, a pause apart, whole and in order' {
+        # Over loopback a sender's record arrives whole; a network cuts records into segments. Waiting for a TLS client,
+        # the pipeline thread reads the records that arrived whole itself: a record begun must wait for its rest there.
+        $bytes = New-TestBytes -Size 2MB -Seed 11
+        $peer = Start-TlsPeer -Payload $bytes -SplitPauseMs 1
+        $p = New-NetworkProcess halves -Tls -Host 127.0.0.1 -Service $peer.Port -CertificateAuthority $certs.Ca -Encoding Byte -Timeout 5
+        $got = Receive-TestTransfer -Process $p -Transfer ([pscustomobject]@{ Bytes = $bytes })
+        $got.Bytes.Length | Should -Be $bytes.Length
+        [System.Linq.Enumerable]::SequenceEqual($got.Bytes, $bytes) | Should -BeTrue
+        $peer.Errors | Should -BeNullOrEmpty
     }
 
     It 'receives 16 MiB in order through TLS, suspended and resumed in the middle' {

@@ -58,11 +58,13 @@ public sealed class NetProcTlsPeer : NetProcLoopbackServer
 {
     private readonly SslServerAuthenticationOptions options;
     private readonly byte[] payload;
+    private readonly int splitPauseMs;
 
-    private NetProcTlsPeer(SslServerAuthenticationOptions options, byte[] payload) : base(100)
+    private NetProcTlsPeer(SslServerAuthenticationOptions options, byte[] payload, int splitPauseMs) : base(100)
     {
         this.options = options;
         this.payload = payload;
+        this.splitPauseMs = splitPauseMs;
         StartAccepting();
     }
 
@@ -74,10 +76,12 @@ public sealed class NetProcTlsPeer : NetProcLoopbackServer
 
     /// <summary>
     /// A TLS server on 127.0.0.1, port 0: each connection handshakes, then echoes what it reads (or, with a payload,
-    /// sends it and closes).
+    /// sends it and closes). With <paramref name="splitPauseMs"/>, every write after the handshake (one TLS record or
+    /// more) goes out in two halves that far apart, so a reader meets records begun and not yet complete.
     /// </summary>
     public static NetProcTlsPeer StartServer(
-        X509Certificate2 certificate, SslProtocols protocols = SslProtocols.None, string[] alpn = null, X509Certificate2 clientCa = null, byte[] payload = null)
+        X509Certificate2 certificate, SslProtocols protocols = SslProtocols.None, string[] alpn = null, X509Certificate2 clientCa = null, byte[] payload = null,
+        int splitPauseMs = 0)
     {
         var options = new SslServerAuthenticationOptions
         {
@@ -87,7 +91,7 @@ public sealed class NetProcTlsPeer : NetProcLoopbackServer
             ClientCertificateRequired = clientCa != null,
             CertificateChainPolicy = Policy(clientCa),
         };
-        return new NetProcTlsPeer(options, payload);
+        return new NetProcTlsPeer(options, payload, splitPauseMs);
     }
 
     /// <summary>A TLS client connected to 127.0.0.1:<paramref name="port"/>, trusting <paramref name="ca"/>.</summary>
@@ -192,11 +196,14 @@ public sealed class NetProcTlsPeer : NetProcLoopbackServer
 
     protected override async Task ServeAsync(Socket socket)
     {
-        using var stream = new SslStream(new NetworkStream(socket, true), false);
+        socket.NoDelay = true;
+        var splitting = new SplittingStream(new NetworkStream(socket, true), splitPauseMs);
+        using var stream = new SslStream(splitting, false);
         try
         {
             using var cancel = new CancellationTokenSource(10000);
             await stream.AuthenticateAsServerAsync(options, cancel.Token);
+            splitting.Splits = splitPauseMs > 0;
             if (stream.RemoteCertificate != null)
             {
                 ClientCertificate = new X509Certificate2(stream.RemoteCertificate);
@@ -226,6 +233,187 @@ public sealed class NetProcTlsPeer : NetProcLoopbackServer
         {
             Errors.Enqueue(e.GetBaseException().Message);
         }
+    }
+}
+
+/// <summary>
+/// What NetProc's pulls of a TLS client rely on in .NET's SslStream: when its stream throws in the middle of a record,
+/// a later read still gets that record whole, and what follows.
+/// </summary>
+public static class NetProcSslStreamContract
+{
+    /// <summary>
+    /// A server sends <paramref name="size"/> bytes; the client's stream gives the first <paramref name="firstBytes"/>
+    /// encrypted bytes, then throws once; returns what the client read after that, and the exception the first read
+    /// met (null if none).
+    /// </summary>
+    public static Tuple<byte[], Exception> ReadAfterStreamThrew(X509Certificate2 certificate, X509Certificate2 ca, byte[] payload, int firstBytes)
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        using var clientSocket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        clientSocket.Connect(IPAddress.Loopback, ((IPEndPoint)listener.LocalEndpoint).Port);
+        using var serverSocket = listener.AcceptSocket();
+        var gate = new GatedStream(new NetworkStream(clientSocket, false));
+        using var client = new SslStream(gate, false);
+        using var server = new SslStream(new NetworkStream(serverSocket, false), false);
+        var serving = server.AuthenticateAsServerAsync(certificate, false, false);
+        client.AuthenticateAsClient(new SslClientAuthenticationOptions
+        {
+            TargetHost = "localhost",
+            CertificateChainPolicy = new X509ChainPolicy { TrustMode = X509ChainTrustMode.CustomRootTrust, RevocationMode = X509RevocationMode.NoCheck, CustomTrustStore = { ca } },
+        });
+        serving.GetAwaiter().GetResult();
+        server.Write(payload);
+        server.Flush();
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        while (clientSocket.Available < payload.Length && DateTime.UtcNow < deadline)
+        {
+            Thread.Sleep(5);
+        }
+
+        var buffer = new byte[payload.Length];
+        Exception first = null;
+        gate.Reopen(firstBytes);
+        int got = 0;
+        try
+        {
+            got = client.Read(buffer, 0, buffer.Length);
+        }
+        catch (IOException e)
+        {
+            first = e.InnerException ?? e;
+        }
+
+        gate.Reopen(long.MaxValue);
+        while (got < payload.Length)
+        {
+            int n = client.Read(buffer, got, buffer.Length - got);
+            if (n == 0)
+            {
+                break;
+            }
+
+            got += n;
+        }
+
+        return Tuple.Create(buffer.AsSpan(0, got).ToArray(), first);
+    }
+
+    /// <summary>Gives at most so many bytes from <see cref="Reopen"/> on, then throws where it would have had to give more.</summary>
+    private sealed class GatedStream : Stream
+    {
+        private readonly NetworkStream inner;
+        private long given;
+        private long allow = long.MaxValue;
+
+        public GatedStream(NetworkStream inner) => this.inner = inner;
+
+        public void Reopen(long bytes)
+        {
+            given = 0;
+            allow = bytes;
+        }
+
+        public override bool CanRead => true;
+
+        public override bool CanWrite => true;
+
+        public override bool CanSeek => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            if (count == 0)
+            {
+                return 0;
+            }
+
+            long left = allow - given;
+            if (left <= 0)
+            {
+                throw new InvalidOperationException("the gate is shut");
+            }
+
+            int n = inner.Read(buffer, offset, (int)Math.Min(count, left));
+            given += n;
+            return n;
+        }
+
+        public override void Write(byte[] buffer, int offset, int count) => inner.Write(buffer, offset, count);
+
+        public override void Flush() => inner.Flush();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+    }
+}
+
+/// <summary>A stream that, once <see cref="Splits"/>, writes each buffer in two halves, a pause apart, flushed one by one.</summary>
+public sealed class SplittingStream : Stream
+{
+    private readonly NetworkStream inner;
+    private readonly int pauseMs;
+
+    public SplittingStream(NetworkStream inner, int pauseMs)
+    {
+        this.inner = inner;
+        this.pauseMs = pauseMs;
+    }
+
+    public bool Splits { get; set; }
+
+    public override bool CanRead => true;
+
+    public override bool CanWrite => true;
+
+    public override bool CanSeek => false;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+    public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
+
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => inner.ReadAsync(buffer, cancellationToken);
+
+    public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+
+    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        if (!Splits || buffer.Length < 2)
+        {
+            await inner.WriteAsync(buffer, cancellationToken);
+            return;
+        }
+
+        int half = buffer.Length / 2;
+        await inner.WriteAsync(buffer[..half], cancellationToken);
+        await Task.Delay(pauseMs, cancellationToken);
+        await inner.WriteAsync(buffer[half..], cancellationToken);
+    }
+
+    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override void Flush() => inner.Flush();
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            inner.Dispose();
+        }
+
+        base.Dispose(disposing);
     }
 }
 

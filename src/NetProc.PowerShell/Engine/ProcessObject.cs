@@ -287,15 +287,12 @@ public abstract class ProcessObject
     /// <summary>Closes the transport's sockets or device, with a reset if <paramref name="abort"/> and it has a connection; called once.</summary>
     private protected abstract void ReleaseTransport(bool abort);
 
-    /// <summary>
-    /// Called from transport threads: hands an item to the pipeline thread; nothing is handed out once closed. Without
-    /// <paramref name="wake"/> the caller owes the pipeline thread its wake-up (<see cref="ProcessTable.PayOwedWake"/>).
-    /// </summary>
-    internal void Post(object item, bool wake = true)
+    /// <summary>Called from transport threads: hands an item to the pipeline thread; nothing is handed out once closed.</summary>
+    internal void Post(object item)
     {
         if (Inbox.Add(item))
         {
-            Table.MarkReady(this, wake);
+            Table.MarkReady(this);
         }
 
         // A transport thread may post while the pipeline thread closes the process: whichever comes second clears.
@@ -305,25 +302,20 @@ public abstract class ProcessObject
         }
     }
 
-    /// <summary>
-    /// Called from transport threads with bytes just read. <paramref name="moreComing"/>: the reader reads again at once
-    /// (its read filled its block), so the pipeline thread is woken only once half the window is used, and the reader
-    /// owes the wake-up otherwise (<see cref="ProcessTable.PayOwedWake"/>): a transfer in full flow wakes it once per
-    /// half window instead of once per chunk, and each Receive-NetworkProcess then takes several chunks.
-    /// </summary>
-    internal void PostData(byte[] data, int count, EndPoint? from, bool pooled = false, bool moreComing = false)
+    /// <summary>Called from transport threads with bytes just read.</summary>
+    internal void PostData(byte[] data, int count, EndPoint? from, bool pooled = false)
     {
         Interlocked.Add(ref bytesReceived, count);
         Interlocked.Increment(ref chunksReceived);
-        PostCounted(new Chunk(this, data, count, from, pooled), count, moreComing);
+        PostCounted(new Chunk(this, data, count, from, pooled), count);
     }
 
     /// <summary>Posts an item that holds <paramref name="count"/> units (bytes, or pending accepts) until consumed.</summary>
-    private protected void PostCounted(object item, int count, bool moreComing = false)
+    private protected void PostCounted(object item, int count)
     {
         Interlocked.Add(ref unconsumed, count);
-        long use = Interlocked.Add(ref windowUse, count + ChunkOverhead);
-        Post(item, wake: !moreComing || use >= Window / 2);
+        Interlocked.Add(ref windowUse, count + ChunkOverhead);
+        Post(item);
     }
 
     /// <summary>

@@ -13,9 +13,6 @@ internal sealed class ProcessTable
     private readonly Dictionary<string, ProcessObject> byName = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, WeakReference<ProcessBuffer>> buffers = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentQueue<ProcessObject> ready = new();
-
-    // 1 while a reader posted without waking the pipeline thread (MarkReady without wake) and has not yet paid for it.
-    private int wakeOwed;
     private readonly LinkedList<ForgottenProcess> forgotten = new();
     private int nextId = 1;
     private int acceptCount;
@@ -192,23 +189,11 @@ internal sealed class ProcessTable
     /// <summary>Counts accepts across all servers of the session; unix-socket connections are named by it.</summary>
     internal int NextAcceptNumber() => Interlocked.Increment(ref acceptCount);
 
-    /// <summary>
-    /// Called from socket threads: the process has something for the pipeline thread. Without <paramref name="wake"/>
-    /// the pipeline thread is not woken for it now: its reader posts more at once and pays the wake-up later
-    /// (<see cref="PayOwedWake"/>).
-    /// </summary>
-    internal void MarkReady(ProcessObject process, bool wake = true)
+    /// <summary>Called from socket threads: the process has something for the pipeline thread.</summary>
+    internal void MarkReady(ProcessObject process)
     {
         ready.Enqueue(process);
-        if (wake)
-        {
-            Activity.Set();
-        }
-        else
-        {
-            Volatile.Write(ref wakeOwed, 1);
-        }
-
+        Activity.Set();
         try
         {
             Ready?.Invoke(process);
@@ -216,15 +201,6 @@ internal sealed class ProcessTable
         catch (Exception)
         {
             // A closing runspace may refuse the wake-up; the item waits in the inbox for the next wait.
-        }
-    }
-
-    /// <summary>Wakes the pipeline thread for what readers posted without waking it; a reader calls it before it waits or stops.</summary>
-    internal void PayOwedWake()
-    {
-        if (Volatile.Read(ref wakeOwed) != 0 && Interlocked.Exchange(ref wakeOwed, 0) != 0)
-        {
-            Activity.Set();
         }
     }
 

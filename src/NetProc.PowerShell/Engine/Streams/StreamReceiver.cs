@@ -4,8 +4,9 @@ namespace NetProc.Engine;
 
 /// <summary>
 /// Reads a stream's transport into its process's inbox, one read at a time, only while the process's window is open.
-/// A client reads on a thread of its own where its transport allows (<see cref="TransportReading"/>), and where the
-/// transport can be polled the pipeline thread may pull what waits while it waits for that process; everything else (a
+/// A client reads on a thread of its own where its transport allows (<see cref="TransportReading"/>), and the pipeline
+/// thread may pull what can be read without waiting while it waits for that process (so a transfer it waits for runs
+/// on two busy threads, the peer's and this one, not three); everything else (a
 /// server's connections, which may be thousands; serial ports; clients beyond the first <see cref="MaxOwnThreads"/>)
 /// reads with awaited reads on the thread pool.
 /// </summary>
@@ -51,7 +52,7 @@ internal sealed class StreamReceiver
     // for it, as the lock makes it wait for the reader thread's.
     private int awaitedReadUnderWay;
 
-    /// <param name="ownThread">Read on a thread of its own (the transport is polled or blocking), and let the pipeline thread pull if it is polled.</param>
+    /// <param name="ownThread">Read on a thread of its own (the transport is polled or blocking), and let the pipeline thread pull.</param>
     /// <param name="broken">Told when the peer ends the stream (null) or a read fails.</param>
     public StreamReceiver(ProcessObject process, IStreamTransport transport, bool ownThread, Action<Exception?> broken)
     {
@@ -84,7 +85,6 @@ internal sealed class StreamReceiver
 
         if (ownThread)
         {
-            transport.BeforeReadWaits = process.Table.PayOwedWake;
             new Thread(ReadOnOwnThread, ReaderStackSize) { IsBackground = true, Name = "NetProc client reader" }.Start();
         }
         else
@@ -171,7 +171,7 @@ internal sealed class StreamReceiver
         {
             while (true)
             {
-                WaitForPermission();
+                process.ReadPermission().Wait();
                 if (pulling)
                 {
                     // The pipeline thread reads; take over again if it does not come back for more.
@@ -187,9 +187,8 @@ internal sealed class StreamReceiver
                 if (!lastReadFull)
                 {
                     // Wait for data without taking it: a suspend that comes meanwhile leaves it in the kernel.
-                    process.Table.PayOwedWake();
                     transport.WaitReadable();
-                    WaitForPermission();
+                    process.ReadPermission().Wait();
                 }
 
                 if (stopRequested)
@@ -226,17 +225,6 @@ internal sealed class StreamReceiver
         finally
         {
             Ended();
-        }
-    }
-
-    /// <summary>Waits on the reader thread until the process may read; what it posted meanwhile wakes the pipeline thread first.</summary>
-    private void WaitForPermission()
-    {
-        var permission = process.ReadPermission();
-        if (!permission.IsCompleted)
-        {
-            process.Table.PayOwedWake();
-            permission.Wait();
         }
     }
 
@@ -290,20 +278,10 @@ internal sealed class StreamReceiver
         {
             Drop(block, pooled);
             flowing = false;
-            process.Table.PayOwedWake();
             return ReadResult.Drained;
         }
 
-        // A full read wakes the pipeline thread only now and then (ProcessObject.PostData): this thread reads again at
-        // once, and pays the wake-up before it waits or stops; any other read pays it at once. Not where the pipeline
-        // thread may pull: woken at once, it reads the rest of a transfer itself, and the reader thread rests.
-        bool more = PostRead(block, n, pooled, holdWake: !canPull);
-        if (!flowing)
-        {
-            process.Table.PayOwedWake();
-        }
-
-        return !more ? ReadResult.Ended : flowing ? ReadResult.Full : ReadResult.Partial;
+        return !PostRead(block, n, pooled) ? ReadResult.Ended : flowing ? ReadResult.Full : ReadResult.Partial;
     }
 
     /// <summary>The awaited read loop: thread-pool reads, so thousands of connections need no thread each.</summary>
@@ -342,7 +320,7 @@ internal sealed class StreamReceiver
                     throw;
                 }
 
-                bool more = PostRead(block, n, pooled, holdWake: false);
+                bool more = PostRead(block, n, pooled);
                 Volatile.Write(ref awaitedReadUnderWay, 0);
                 if (!more)
                 {
@@ -390,10 +368,8 @@ internal sealed class StreamReceiver
     /// Posts the bytes one read put in its block (<see cref="NewBlock"/>); false when the read found the peer's end. A
     /// block at least half full travels as the chunk, a pooled one going back to the pool when its bytes are taken; a
     /// smaller read is copied out at once, so the blocks under a process's chunks never hold more than twice its window.
-    /// <paramref name="holdWake"/>: a full read may leave the pipeline thread's wake-up owed (a reader that waits only
-    /// where it can pay it first: not an awaited read, which may wait inside the transport).
     /// </summary>
-    private bool PostRead(byte[] block, int n, bool pooled, bool holdWake)
+    private bool PostRead(byte[] block, int n, bool pooled)
     {
         flowing = n == ProcessObject.MaxReadSize;
         if (process.TransportClosed)
@@ -405,7 +381,7 @@ internal sealed class StreamReceiver
 
         if (n >= block.Length / 2)
         {
-            process.PostData(block, n, null, pooled, moreComing: holdWake && flowing);
+            process.PostData(block, n, null, pooled);
             return true;
         }
 
@@ -424,7 +400,6 @@ internal sealed class StreamReceiver
     /// <summary>Reading is over (or never began); a reader thread's place goes back to the count.</summary>
     private void Ended()
     {
-        process.Table.PayOwedWake();
         if (ownThread)
         {
             Interlocked.Decrement(ref ownThreads);

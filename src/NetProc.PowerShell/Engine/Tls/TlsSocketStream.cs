@@ -32,9 +32,6 @@ internal sealed class TlsSocketStream : Stream
     // Set while ReadWithoutWaiting reads through the SslStream: a read that would wait throws WouldWait instead.
     private bool neverWait;
 
-    /// <summary>Called before a blocking read waits for data (see <see cref="IStreamTransport.BeforeReadWaits"/>).</summary>
-    public Action? BeforeReadWaits { get; set; }
-
     /// <summary>
     /// Reads through <paramref name="tls"/> what it can give without waiting: -1 when it would have to wait for bytes
     /// not yet arrived. A record begun stays in the SslStream's buffer for the next read: SslStream asks its stream
@@ -135,7 +132,6 @@ internal sealed class TlsSocketStream : Stream
                         throw new WouldWait();
                     }
 
-                    BeforeReadWaits?.Invoke();
                     WaitUntil(SelectMode.SelectRead);
                     break;
                 default:

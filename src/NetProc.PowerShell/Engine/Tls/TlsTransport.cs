@@ -53,11 +53,6 @@ internal sealed class TlsTransport : IStreamTransport
 
     public TransportReading Reading => TransportReading.Blocking;
 
-    public Action? BeforeReadWaits
-    {
-        set => socketStream.BeforeReadWaits = value;
-    }
-
     /// <summary>
     /// A client's reading that ends or fails before any byte came may be the server's refusal, which TLS 1.3 brings only
     /// after the client's handshake completed (see <see cref="TlsNegotiator.RefusalAfterHandshake"/>).

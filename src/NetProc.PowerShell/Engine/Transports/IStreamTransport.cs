@@ -11,7 +11,8 @@ namespace NetProc.Engine;
 /// <remarks>
 /// Who may read when: one reader at a time, as <see cref="Reading"/> allows: a polled transport may be read without
 /// blocking by any thread (the client's reader thread, or the pipeline thread pulling what waits); a blocking one by a
-/// client's reader thread of its own; every transport with awaited reads. Reads happen only while the process's window is open, between two reads the reader holds
+/// client's reader thread of its own, and by the pipeline thread pulling only what it can read without waiting
+/// (<see cref="PullNow"/>); every transport with awaited reads. Reads happen only while the process's window is open, between two reads the reader holds
 /// nothing: that is where suspension pauses it, and where a STARTTLS upgrade can replace the transport (pause the
 /// reader, let the writes drain, hand the connected socket to the new transport, resume) without losing or
 /// reordering a byte. Transport methods may throw on failure; the caller reports it as the connection breaking.
@@ -30,16 +31,6 @@ internal interface IStreamTransport
 
     /// <summary>Polled or blocking: waits, without limit and without taking anything, until a read would find data or the end.</summary>
     void WaitReadable();
-
-    /// <summary>
-    /// Blocking only: called on the reading thread just before a <see cref="ReadNow"/> waits for bytes that have not
-    /// arrived, so that a wake-up the reader held back (see <see cref="StreamReceiver"/>) is not held while it waits.
-    /// A transport whose <see cref="ReadNow"/> never waits ignores it.
-    /// </summary>
-    Action? BeforeReadWaits
-    {
-        set { }
-    }
 
     /// <summary>
     /// Polled or blocking: reads what waits: the count, 0 at the peer's end. Polled, it never blocks and gives -1 when
