@@ -301,29 +301,20 @@ public static class NetProcSslStreamContract
     }
 
     /// <summary>Gives at most so many bytes from <see cref="Reopen"/> on, then throws where it would have had to give more.</summary>
-    private sealed class GatedStream : Stream
+    private sealed class GatedStream : NetProcForwardingStream
     {
-        private readonly NetworkStream inner;
         private long given;
         private long allow = long.MaxValue;
 
-        public GatedStream(NetworkStream inner) => this.inner = inner;
+        public GatedStream(Stream inner) : base(inner)
+        {
+        }
 
         public void Reopen(long bytes)
         {
             given = 0;
             allow = bytes;
         }
-
-        public override bool CanRead => true;
-
-        public override bool CanWrite => true;
-
-        public override bool CanSeek => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
         public override int Read(byte[] buffer, int offset, int count)
         {
@@ -338,34 +329,19 @@ public static class NetProcSslStreamContract
                 throw new InvalidOperationException("the gate is shut");
             }
 
-            int n = inner.Read(buffer, offset, (int)Math.Min(count, left));
+            int n = Inner.Read(buffer, offset, (int)Math.Min(count, left));
             given += n;
             return n;
         }
-
-        public override void Write(byte[] buffer, int offset, int count) => inner.Write(buffer, offset, count);
-
-        public override void Flush() => inner.Flush();
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
     }
 }
 
-/// <summary>A stream that, once <see cref="Splits"/>, writes each buffer in two halves, a pause apart, flushed one by one.</summary>
-public sealed class SplittingStream : Stream
+/// <summary>Forwards everything to the stream it wraps, which it owns; the test streams override what they change.</summary>
+public abstract class NetProcForwardingStream : Stream
 {
-    private readonly NetworkStream inner;
-    private readonly int pauseMs;
+    protected NetProcForwardingStream(Stream inner) => Inner = inner;
 
-    public SplittingStream(NetworkStream inner, int pauseMs)
-    {
-        this.inner = inner;
-        this.pauseMs = pauseMs;
-    }
-
-    public bool Splits { get; set; }
+    protected Stream Inner { get; }
 
     public override bool CanRead => true;
 
@@ -377,30 +353,18 @@ public sealed class SplittingStream : Stream
 
     public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
-    public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
+    public override int Read(byte[] buffer, int offset, int count) => Inner.Read(buffer, offset, count);
 
-    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => inner.ReadAsync(buffer, cancellationToken);
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => Inner.ReadAsync(buffer, cancellationToken);
 
-    public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+    public override void Write(byte[] buffer, int offset, int count) => Inner.Write(buffer, offset, count);
 
-    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
-    {
-        if (!Splits || buffer.Length < 2)
-        {
-            await inner.WriteAsync(buffer, cancellationToken);
-            return;
-        }
-
-        int half = buffer.Length / 2;
-        await inner.WriteAsync(buffer[..half], cancellationToken);
-        await Task.Delay(pauseMs, cancellationToken);
-        await inner.WriteAsync(buffer[half..], cancellationToken);
-    }
+    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) => Inner.WriteAsync(buffer, cancellationToken);
 
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
-    public override void Flush() => inner.Flush();
+    public override void Flush() => Inner.Flush();
 
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
 
@@ -410,10 +374,36 @@ public sealed class SplittingStream : Stream
     {
         if (disposing)
         {
-            inner.Dispose();
+            Inner.Dispose();
         }
 
         base.Dispose(disposing);
+    }
+}
+
+/// <summary>A stream that, once <see cref="Splits"/>, writes each buffer in two halves, a pause apart, flushed one by one.</summary>
+public sealed class SplittingStream : NetProcForwardingStream
+{
+    private readonly int pauseMs;
+
+    public SplittingStream(Stream inner, int pauseMs) : base(inner) => this.pauseMs = pauseMs;
+
+    public bool Splits { get; set; }
+
+    public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+
+    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        if (!Splits || buffer.Length < 2)
+        {
+            await Inner.WriteAsync(buffer, cancellationToken);
+            return;
+        }
+
+        int half = buffer.Length / 2;
+        await Inner.WriteAsync(buffer[..half], cancellationToken);
+        await Task.Delay(pauseMs, cancellationToken);
+        await Inner.WriteAsync(buffer[half..], cancellationToken);
     }
 }
 
