@@ -44,7 +44,7 @@ internal sealed class TlsSocketStream : Stream
         {
             return tls.Read(block);
         }
-        catch (IOException e) when (e.InnerException is WouldWait)
+        catch (Exception e) when (e is WouldWait || e.InnerException is WouldWait)
         {
             return -1;
         }

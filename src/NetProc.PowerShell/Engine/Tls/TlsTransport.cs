@@ -91,7 +91,7 @@ internal sealed class TlsTransport : IStreamTransport
     /// <summary>A zero-byte read: completes once a record (or the end) arrived, holding no read block meanwhile.</summary>
     public async ValueTask WaitReadableAsync() => await stream.ReadAsync(Memory<byte>.Empty).ConfigureAwait(false);
 
-    // Both reads take one record or more: a TLS read returns at most one record (16 KiB), so while the socket already
+    // Every read takes one record or more: a TLS read returns at most one record (16 KiB), so while the socket already
     // holds more the reads go on into the same block. A chunk is then as large as a plain socket's read, and costs the
     // receiver and the reader of the buffer the same. What a further read meets (the end, a failure) is kept for the
     // next call, so nothing already read is lost.
@@ -99,33 +99,8 @@ internal sealed class TlsTransport : IStreamTransport
     /// <summary>A blocking read, for a client's reader thread: it waits for a record to complete.</summary>
     public int ReadNow(Span<byte> block)
     {
-        if (TakePendingEnd() is int end)
-        {
-            return end;
-        }
-
         EnterStream();
-        try
-        {
-            int n = Counted(stream.Read(block));
-            while (GathersMore(n, block.Length))
-            {
-                try
-                {
-                    n += Gathered(stream.Read(block[n..]));
-                }
-                catch (Exception e)
-                {
-                    pendingEnd = new EndOfInput(e);
-                }
-            }
-
-            return n;
-        }
-        finally
-        {
-            Volatile.Write(ref inStream, 0);
-        }
+        return ReadRecords(block, wait: true);
     }
 
     /// <summary>
@@ -134,22 +109,32 @@ internal sealed class TlsTransport : IStreamTransport
     /// </summary>
     public int PullNow(Span<byte> block)
     {
-        if (TakePendingEnd() is int end)
-        {
-            return end;
-        }
-
-        if (!HasRawInput() || Interlocked.CompareExchange(ref inStream, 1, 0) != 0)
+        // An end a gathering read met is given at once; otherwise nothing to pull until bytes arrived.
+        if ((pendingEnd is null && !HasRawInput()) || Interlocked.CompareExchange(ref inStream, 1, 0) != 0)
         {
             return -1;
         }
 
+        return ReadRecords(block, wait: false);
+    }
+
+    /// <summary>
+    /// Reads records into <paramref name="block"/> inside the stream (entered by the caller, left here). Without
+    /// <paramref name="wait"/> no read waits for bytes not yet arrived: -1 when the first would have.
+    /// </summary>
+    private int ReadRecords(Span<byte> block, bool wait)
+    {
         try
         {
-            int n = socketStream.ReadWithoutWaiting(stream, block);
-            if (n <= 0)
+            if (TakePendingEnd() is int end)
             {
-                return n < 0 ? -1 : Counted(n);
+                return end;
+            }
+
+            int n = ReadOne(block, wait);
+            if (n < 0)
+            {
+                return -1;
             }
 
             Counted(n);
@@ -157,7 +142,7 @@ internal sealed class TlsTransport : IStreamTransport
             {
                 try
                 {
-                    int more = socketStream.ReadWithoutWaiting(stream, block[n..]);
+                    int more = ReadOne(block[n..], wait);
                     if (more < 0)
                     {
                         break;
@@ -178,6 +163,8 @@ internal sealed class TlsTransport : IStreamTransport
             Volatile.Write(ref inStream, 0);
         }
     }
+
+    private int ReadOne(Span<byte> into, bool wait) => wait ? stream.Read(into) : socketStream.ReadWithoutWaiting(stream, into);
 
     public async ValueTask<int> ReadAsync(Memory<byte> block)
     {
