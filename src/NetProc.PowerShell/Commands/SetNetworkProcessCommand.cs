@@ -45,7 +45,7 @@ public sealed class SetNetworkProcessCommand : ProcessSelectionCmdlet
 
     /// <summary>
     /// The encoding for text sent and received from now on (Emacs <c>set-process-coding-system</c>): utf8, ascii,
-    /// latin1, unicode, bigendianunicode, utf32, a code page number, or Byte for byte[] output.
+    /// latin1, unicode, bigendianunicode, utf32, a code page number, an Encoding object, or Byte for byte[] output.
     /// </summary>
     [Parameter]
     [EncodingArgument]
