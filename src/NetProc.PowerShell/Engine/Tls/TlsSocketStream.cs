@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net.Security;
 using System.Net.Sockets;
 
@@ -8,12 +9,18 @@ namespace NetProc.Engine;
 /// writes with direct system calls, so a client's reader thread is woken by the kernel itself. Awaited reads and
 /// writes are the socket's own; but once one of them has had to wait, .NET watches the socket with its event-loop
 /// thread for good, and every record that arrives then also wakes that thread and a pool thread. So a client's
-/// handshake runs with blocking calls too (<see cref="RunBlocking"/>), on a thread of its own. It does not own the socket.
+/// handshake runs with blocking calls too (<see cref="RunBlocking"/>), on a thread of its own. A read takes what the
+/// socket holds, up to <see cref="ReadAheadSize"/>, and hands it on from there (see <see cref="ReceiveAhead"/>). It does
+/// not own the socket.
 /// </summary>
 internal sealed class TlsSocketStream : Stream
 {
     // How often a blocking wait of a handshake looks at its cancel.
     private const int CancelCheckMicroseconds = 50_000;
+
+    // A read takes up to this much from the socket at once: SslStream asks for about one record (16 KiB) at a time, and
+    // a receive call per record cost more than copying the records on out of a block warm in the cache.
+    private const int ReadAheadSize = 256 * 1024;
 
     private readonly Socket socket;
 
@@ -31,6 +38,14 @@ internal sealed class TlsSocketStream : Stream
 
     // Set while ReadWithoutWaiting reads through the SslStream: a read that would wait throws WouldWait instead.
     private bool neverWait;
+
+    // What a read took from the socket beyond what SslStream asked for: pooled, and held only while not empty.
+    private byte[]? readAhead;
+    private int aheadStart;
+    private int aheadEnd;
+
+    /// <summary>Whether bytes taken from the socket wait here; from a thread not inside the SslStream, only a hint.</summary>
+    public bool HasReadAhead => Volatile.Read(ref aheadEnd) > Volatile.Read(ref aheadStart);
 
     /// <summary>
     /// Reads through <paramref name="tls"/> what it can give without waiting: -1 when it would have to wait for bytes
@@ -103,9 +118,14 @@ internal sealed class TlsSocketStream : Stream
         set => throw new NotSupportedException();
     }
 
-    /// <summary>Waits until data (or the end) is there; a zero-byte read only waits.</summary>
+    /// <summary>Waits until data (or the end) is there, unless a read without waiting; a zero-byte read only waits.</summary>
     public override int Read(Span<byte> buffer)
     {
+        if (TakeReadAhead(buffer) is int taken)
+        {
+            return taken;
+        }
+
         while (true)
         {
             if (buffer.IsEmpty)
@@ -121,7 +141,7 @@ internal sealed class TlsSocketStream : Stream
                 return 0;
             }
 
-            int n = socket.Receive(buffer, SocketFlags.None, out var error);
+            int n = buffer.Length < ReadAheadSize ? ReceiveAhead(buffer, out var error) : socket.Receive(buffer, SocketFlags.None, out error);
             switch (error)
             {
                 case SocketError.Success:
@@ -143,7 +163,7 @@ internal sealed class TlsSocketStream : Stream
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-        socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken);
+        TakeReadAhead(buffer.Span) is int taken ? ValueTask.FromResult(taken) : socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken);
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
@@ -194,6 +214,52 @@ internal sealed class TlsSocketStream : Stream
         }
 
         blockingCancel.ThrowIfCancellationRequested();
+    }
+
+    /// <summary>
+    /// Receives up to <see cref="ReadAheadSize"/> into a pooled block and copies what fits into <paramref name="buffer"/>
+    /// (not empty); the rest waits there for the next reads. The block goes back to the pool at once when nothing came.
+    /// </summary>
+    private int ReceiveAhead(Span<byte> buffer, out SocketError error)
+    {
+        var block = ArrayPool<byte>.Shared.Rent(ReadAheadSize);
+        int n = socket.Receive(block, SocketFlags.None, out error);
+        if (error != SocketError.Success || n == 0)
+        {
+            ArrayPool<byte>.Shared.Return(block);
+            return n;
+        }
+
+        readAhead = block;
+        aheadStart = 0;
+        Volatile.Write(ref aheadEnd, n);
+        return TakeReadAhead(buffer) ?? 0;
+    }
+
+    /// <summary>
+    /// Copies what a blocking read took ahead into <paramref name="buffer"/>: its count, or null when nothing waits
+    /// there; the pooled block goes back once emptied. A zero-byte read with bytes waiting returns 0 at once.
+    /// </summary>
+    private int? TakeReadAhead(Span<byte> buffer)
+    {
+        int waiting = aheadEnd - aheadStart;
+        if (waiting <= 0)
+        {
+            return null;
+        }
+
+        int n = Math.Min(waiting, buffer.Length);
+        readAhead.AsSpan(aheadStart, n).CopyTo(buffer);
+        aheadStart += n;
+        if (aheadStart == aheadEnd)
+        {
+            ArrayPool<byte>.Shared.Return(readAhead!);
+            readAhead = null;
+            aheadStart = 0;
+            Volatile.Write(ref aheadEnd, 0);
+        }
+
+        return n;
     }
 
     public override void Flush()

@@ -66,7 +66,7 @@ internal sealed class TlsTransport : IStreamTransport
     {
         try
         {
-            return socket.Poll(microseconds, SelectMode.SelectRead);
+            return socketStream.HasReadAhead || socket.Poll(microseconds, SelectMode.SelectRead);
         }
         catch (ObjectDisposedException)
         {
@@ -287,7 +287,7 @@ internal sealed class TlsTransport : IStreamTransport
     {
         try
         {
-            return socket.Available > 0;
+            return socketStream.HasReadAhead || socket.Available > 0;
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
