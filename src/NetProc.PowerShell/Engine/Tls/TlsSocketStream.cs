@@ -237,8 +237,8 @@ internal sealed class TlsSocketStream : Stream
     }
 
     /// <summary>
-    /// Copies what a blocking read took ahead into <paramref name="buffer"/>: its count, or null when nothing waits
-    /// there; the pooled block goes back once emptied. A zero-byte read with bytes waiting returns 0 at once.
+    /// Copies what a read took ahead into <paramref name="buffer"/>: its count, or null when nothing waits there; the
+    /// pooled block goes back once emptied. A zero-byte read with bytes waiting returns 0 at once.
     /// </summary>
     private int? TakeReadAhead(Span<byte> buffer)
     {
