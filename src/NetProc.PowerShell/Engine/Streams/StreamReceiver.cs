@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 
 namespace NetProc.Engine;
 
@@ -21,10 +22,10 @@ internal sealed class StreamReceiver
     private const int ReaderStackSize = 256 * 1024;
     private const int PullPatienceMs = 10;
 
-    // A pull in full flow that caught up with its peer waits this long for more before it hands over what it read, for
-    // at most FlowPullMaxMs in all: see ReadAvailable.
+    // A pull in full flow that caught up with its peer waits this long for more before it hands over what it read, and
+    // reads on so for at most FlowPullMax in all: see ReadAvailable.
     private const int FlowPatienceMicroseconds = 200;
-    private const long FlowPullMaxMs = 5;
+    private static readonly TimeSpan FlowPullMax = TimeSpan.FromMilliseconds(5);
 
     private const int NotStarted = 0;
     private const int Running = 1;
@@ -235,15 +236,16 @@ internal sealed class StreamReceiver
 
     /// <summary>
     /// Reads what waits, up to the window; the result of the last read. A transfer in full flow (a read of this pull,
-    /// or the last read before it, filled its block) that catches up with its peer most often has more within microseconds: waiting a moment for it fills
-    /// the window in one pull, which saves the user a Receive call (tens of microseconds of PowerShell each) per pull
-    /// that would have ended there. Bounded in time, so what was read is handed over within a few milliseconds.
+    /// or the last read before it, filled its block) that catches up with its peer most often has more within
+    /// microseconds: waiting a moment for it fills the window in one pull, which saves the user a Receive call (tens of
+    /// microseconds of PowerShell each) per pull that would have ended there. Bounded in time, so what was read is
+    /// handed over within a few milliseconds; replies that never fill a block are handed over at once.
     /// </summary>
     private ReadResult ReadAvailable(out bool got)
     {
         got = false;
         var last = ReadResult.Drained;
-        long began = Environment.TickCount64;
+        long began = Stopwatch.GetTimestamp();
         try
         {
             lock (receiveLock)
@@ -254,8 +256,7 @@ internal sealed class StreamReceiver
                     last = ReadOnce(pull: true);
                     got |= last != ReadResult.Drained;
                     fullFlow |= last == ReadResult.Full;
-                    if (last != ReadResult.Full
-                        && !(fullFlow && last != ReadResult.Ended && Environment.TickCount64 - began < FlowPullMaxMs && transport.Poll(FlowPatienceMicroseconds)))
+                    if (last != ReadResult.Full && !(fullFlow && last != ReadResult.Ended && MoreComesSoon(began)))
                     {
                         break;
                     }
@@ -271,6 +272,10 @@ internal sealed class StreamReceiver
 
         return last;
     }
+
+    /// <summary>Whether more arrives within a moment, while the pull that began at <paramref name="pullBegan"/> has time left.</summary>
+    private bool MoreComesSoon(long pullBegan) =>
+        Stopwatch.GetElapsedTime(pullBegan) < FlowPullMax && transport.Poll(FlowPatienceMicroseconds);
 
     /// <summary>One read, posted; on the reader thread or the pipeline thread, under <see cref="receiveLock"/>. It blocks only on a blocking transport, on the reader thread.</summary>
     private ReadResult ReadOnce(bool pull)
@@ -423,4 +428,3 @@ internal sealed class StreamReceiver
         stopped.TrySetResult();
     }
 }
-
