@@ -273,6 +273,27 @@ Describe 'TLS clients' {
         $got.Bytes.Length | Should -Be $bytes.Length
         [System.Linq.Enumerable]::SequenceEqual($got.Bytes, $bytes) | Should -BeTrue
     }
+
+    It 'removes TLS clients in the middle of transfers, again and again: each closes at once, its reader thread too' {
+        # The reader thread may be inside the SslStream, decrypting what it read ahead, when the process goes: the
+        # stream must not be disposed under it (OpenSSL would crash the process), nor must it wait there for good.
+        $bytes = New-TestBytes -Size 8MB -Seed 5
+        $peer = Start-TlsPeer -Payload $bytes
+        $threads = Get-NetProcThreadCount
+        foreach ($i in 1..16) {
+            $p = New-NetworkProcess "cut$i" -Tls -Host 127.0.0.1 -Service $peer.Port -CertificateAuthority $certs.Ca -Encoding Byte -Timeout 5
+            $got = 0
+            $deadline = [datetime]::UtcNow.AddSeconds(10)
+            while ($got -lt 256KB * (1 + $i % 4) -and [datetime]::UtcNow -lt $deadline) {
+                foreach ($chunk in Receive-NetworkProcess $p -AsByteStream -Wait -Timeout 1) { $got += $chunk.Length }
+            }
+            $got | Should -BeGreaterOrEqual (256KB * (1 + $i % 4))
+            Remove-NetworkProcess $p -Abort:($i % 2 -eq 0)
+            $p.Status | Should -BeIn Closed, Failed
+        }
+        Get-NetworkProcess | Should -BeNullOrEmpty
+        Wait-TestCondition { (Get-NetProcThreadCount) -le $threads } -Timeout 5 | Should -BeTrue -Because 'every reader thread ends with its process'
+    }
 }
 
 Describe 'TLS servers' {

@@ -23,8 +23,11 @@ internal sealed class TlsTransport : IStreamTransport
     private Task? outputEnded;
     private volatile bool anythingRead;
 
-    // 1 while a read or the reader thread's wait is inside the SslStream, which allows one read at a time.
+    // 1 while a read or a wait is inside the SslStream, which allows one read at a time; and for good once it is disposed.
     private int inStream;
+
+    // Set by Close: the SslStream is disposed by whoever leaves it last (see LeaveStream), never under a read.
+    private volatile bool closed;
 
     // The end or failure a gathering read met after it had read something: the next read reports it.
     private EndOfInput? pendingEnd;
@@ -84,12 +87,23 @@ internal sealed class TlsTransport : IStreamTransport
         }
         finally
         {
-            Volatile.Write(ref inStream, 0);
+            LeaveStream();
         }
     }
 
     /// <summary>A zero-byte read: completes once a record (or the end) arrived, holding no read block meanwhile.</summary>
-    public async ValueTask WaitReadableAsync() => await stream.ReadAsync(Memory<byte>.Empty).ConfigureAwait(false);
+    public async ValueTask WaitReadableAsync()
+    {
+        EnterStream();
+        try
+        {
+            await stream.ReadAsync(Memory<byte>.Empty).ConfigureAwait(false);
+        }
+        finally
+        {
+            LeaveStream();
+        }
+    }
 
     // Every read takes one record or more: a TLS read returns at most one record (16 KiB), so while the socket already
     // holds more the reads go on into the same block. A chunk is then as large as a plain socket's read, and costs the
@@ -160,7 +174,7 @@ internal sealed class TlsTransport : IStreamTransport
         }
         finally
         {
-            Volatile.Write(ref inStream, 0);
+            LeaveStream();
         }
     }
 
@@ -168,25 +182,33 @@ internal sealed class TlsTransport : IStreamTransport
 
     public async ValueTask<int> ReadAsync(Memory<byte> block)
     {
-        if (TakePendingEnd() is int end)
+        EnterStream();
+        try
         {
-            return end;
-        }
+            if (TakePendingEnd() is int end)
+            {
+                return end;
+            }
 
-        int n = Counted(await stream.ReadAsync(block).ConfigureAwait(false));
-        while (GathersMore(n, block.Length))
+            int n = Counted(await stream.ReadAsync(block).ConfigureAwait(false));
+            while (GathersMore(n, block.Length))
+            {
+                try
+                {
+                    n += Gathered(await stream.ReadAsync(block[n..]).ConfigureAwait(false));
+                }
+                catch (Exception e)
+                {
+                    pendingEnd = new EndOfInput(e);
+                }
+            }
+
+            return n;
+        }
+        finally
         {
-            try
-            {
-                n += Gathered(await stream.ReadAsync(block[n..]).ConfigureAwait(false));
-            }
-            catch (Exception e)
-            {
-                pendingEnd = new EndOfInput(e);
-            }
+            LeaveStream();
         }
-
-        return n;
     }
 
     public async ValueTask<int> WriteSomeAsync(ReadOnlyMemory<byte> data)
@@ -220,9 +242,18 @@ internal sealed class TlsTransport : IStreamTransport
 
     public void DiscardInput() => SocketQueues.DiscardInput(socket);
 
+    /// <summary>
+    /// Closes the socket, and disposes the SslStream once no read is inside it: a read that went on after the disposal
+    /// would decrypt with a freed TLS context (OpenSSL crashes the process). Closing the socket wakes a read that waits.
+    /// </summary>
     public void Close()
     {
-        stream.Dispose();
+        closed = true;
+        if (Interlocked.CompareExchange(ref inStream, 1, 0) == 0)
+        {
+            stream.Dispose();
+        }
+
         SocketCloser.Close(socket);
     }
 
@@ -240,13 +271,27 @@ internal sealed class TlsTransport : IStreamTransport
         Close();
     }
 
-    /// <summary>The reader thread's way into the stream: a pull inside it is short, as it never waits.</summary>
+    /// <summary>
+    /// The way into the stream of the reader thread and of awaited reads: a pull inside it is short, as it never
+    /// waits. Once the transport is closed there is no way in.
+    /// </summary>
     private void EnterStream()
     {
         var spin = default(SpinWait);
         while (Interlocked.CompareExchange(ref inStream, 1, 0) != 0)
         {
+            ObjectDisposedException.ThrowIf(closed, this);
             spin.SpinOnce();
+        }
+    }
+
+    /// <summary>Leaves the stream; the last to leave after <see cref="Close"/> disposes it.</summary>
+    private void LeaveStream()
+    {
+        Interlocked.Exchange(ref inStream, 0);
+        if (closed && Interlocked.CompareExchange(ref inStream, 1, 0) == 0)
+        {
+            stream.Dispose();
         }
     }
 
