@@ -39,6 +39,15 @@ internal sealed class TlsSocketStream : Stream
     // Set while ReadWithoutWaiting reads through the SslStream: a read that would wait throws WouldWait instead.
     private bool neverWait;
 
+    // OpenSSL takes one call at a time on a TLS session, and SslStream lets its shutdown and its disposal run beside a
+    // read's decryption (which crashed the process): whoever calls into OpenSSL through the SslStream holds this gate
+    // (a read, a write, the shutdown, the disposal), and a read lets go of it while it waits for bytes, so nobody waits
+    // for the peer to get in.
+    private readonly SemaphoreSlim sslGate = new(1, 1);
+
+    // Set while a read holds the gate: only a read lets go of it to wait.
+    private bool readHoldsGate;
+
     // What a read took from the socket beyond what SslStream asked for: pooled, and held only while not empty.
     private byte[]? readAhead;
     private int aheadStart;
@@ -46,6 +55,67 @@ internal sealed class TlsSocketStream : Stream
 
     /// <summary>Whether bytes taken from the socket wait here; from a thread not inside the SslStream, only a hint.</summary>
     public bool HasReadAhead => Volatile.Read(ref aheadEnd) > Volatile.Read(ref aheadStart);
+
+    /// <summary>Takes the gate (see <see cref="sslGate"/>) for a read through the SslStream.</summary>
+    public void EnterForRead()
+    {
+        sslGate.Wait();
+        readHoldsGate = true;
+    }
+
+    /// <summary>Takes the gate for an awaited read through the SslStream.</summary>
+    public async ValueTask EnterForReadAsync()
+    {
+        await sslGate.WaitAsync().ConfigureAwait(false);
+        readHoldsGate = true;
+    }
+
+    /// <summary>Takes the gate for a read if nobody holds it.</summary>
+    public bool TryEnterForRead()
+    {
+        if (!sslGate.Wait(0))
+        {
+            return false;
+        }
+
+        readHoldsGate = true;
+        return true;
+    }
+
+    /// <summary>Gives the gate back after a read.</summary>
+    public void LeaveRead()
+    {
+        readHoldsGate = false;
+        sslGate.Release();
+    }
+
+    /// <summary>Runs <paramref name="call"/> (a write, the shutdown, the disposal: nothing that waits for the peer) holding the gate.</summary>
+    public T Exclusive<T>(Func<T> call)
+    {
+        sslGate.Wait();
+        try
+        {
+            return call();
+        }
+        finally
+        {
+            sslGate.Release();
+        }
+    }
+
+    /// <summary>As <see cref="Exclusive{T}"/>, waiting for the gate without a thread.</summary>
+    public async ValueTask<T> ExclusiveAsync<T>(Func<T> call)
+    {
+        await sslGate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            return call();
+        }
+        finally
+        {
+            sslGate.Release();
+        }
+    }
 
     /// <summary>
     /// Reads through <paramref name="tls"/> what it can give without waiting: -1 when it would have to wait for bytes
@@ -135,7 +205,7 @@ internal sealed class TlsSocketStream : Stream
                 // record saved.
                 if (waitingForData)
                 {
-                    WaitUntil(SelectMode.SelectRead);
+                    WaitReadableOutsideGate();
                 }
 
                 return 0;
@@ -152,7 +222,7 @@ internal sealed class TlsSocketStream : Stream
                         throw new WouldWait();
                     }
 
-                    WaitUntil(SelectMode.SelectRead);
+                    WaitReadableOutsideGate();
                     break;
                 default:
                     throw new IOException($"Unable to read data from the transport connection: {error}.", new SocketException((int)error));
@@ -163,7 +233,45 @@ internal sealed class TlsSocketStream : Stream
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-        TakeReadAhead(buffer.Span) is int taken ? ValueTask.FromResult(taken) : socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken);
+        TakeReadAhead(buffer.Span) is int taken ? ValueTask.FromResult(taken)
+        : readHoldsGate ? ReceiveOutsideGateAsync(buffer, cancellationToken)
+        : socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken);
+
+    /// <summary>An awaited receive for a read that holds the gate: it lets go of it while it waits.</summary>
+    private async ValueTask<int> ReceiveOutsideGateAsync(Memory<byte> buffer, CancellationToken cancellationToken)
+    {
+        LeaveRead();
+        try
+        {
+            return await socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await EnterForReadAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Waits until the socket is readable; a read that holds the gate lets go of it meanwhile.</summary>
+    private void WaitReadableOutsideGate()
+    {
+        bool held = readHoldsGate;
+        if (held)
+        {
+            LeaveRead();
+        }
+
+        try
+        {
+            WaitUntil(SelectMode.SelectRead);
+        }
+        finally
+        {
+            if (held)
+            {
+                EnterForRead();
+            }
+        }
+    }
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();

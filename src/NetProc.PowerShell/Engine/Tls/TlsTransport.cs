@@ -81,12 +81,14 @@ internal sealed class TlsTransport : IStreamTransport
     public void WaitReadable()
     {
         EnterStream();
+        socketStream.EnterForRead();
         try
         {
             socketStream.WaitForData(stream);
         }
         finally
         {
+            socketStream.LeaveRead();
             LeaveStream();
         }
     }
@@ -95,12 +97,14 @@ internal sealed class TlsTransport : IStreamTransport
     public async ValueTask WaitReadableAsync()
     {
         EnterStream();
+        await socketStream.EnterForReadAsync().ConfigureAwait(false);
         try
         {
             await stream.ReadAsync(Memory<byte>.Empty).ConfigureAwait(false);
         }
         finally
         {
+            socketStream.LeaveRead();
             LeaveStream();
         }
     }
@@ -114,6 +118,7 @@ internal sealed class TlsTransport : IStreamTransport
     public int ReadNow(Span<byte> block)
     {
         EnterStream();
+        socketStream.EnterForRead();
         return ReadRecords(block, wait: true);
     }
 
@@ -129,11 +134,17 @@ internal sealed class TlsTransport : IStreamTransport
             return -1;
         }
 
+        if (!socketStream.TryEnterForRead())
+        {
+            LeaveStream();
+            return -1;
+        }
+
         return ReadRecords(block, wait: false);
     }
 
     /// <summary>
-    /// Reads records into <paramref name="block"/> inside the stream (entered by the caller, left here). Without
+    /// Reads records into <paramref name="block"/> inside the stream (entered, gate taken, by the caller; left here). Without
     /// <paramref name="wait"/> no read waits for bytes not yet arrived: -1 when the first would have.
     /// </summary>
     private int ReadRecords(Span<byte> block, bool wait)
@@ -174,6 +185,7 @@ internal sealed class TlsTransport : IStreamTransport
         }
         finally
         {
+            socketStream.LeaveRead();
             LeaveStream();
         }
     }
@@ -183,6 +195,7 @@ internal sealed class TlsTransport : IStreamTransport
     public async ValueTask<int> ReadAsync(Memory<byte> block)
     {
         EnterStream();
+        await socketStream.EnterForReadAsync().ConfigureAwait(false);
         try
         {
             if (TakePendingEnd() is int end)
@@ -207,6 +220,7 @@ internal sealed class TlsTransport : IStreamTransport
         }
         finally
         {
+            socketStream.LeaveRead();
             LeaveStream();
         }
     }
@@ -214,7 +228,9 @@ internal sealed class TlsTransport : IStreamTransport
     public async ValueTask<int> WriteSomeAsync(ReadOnlyMemory<byte> data)
     {
         var some = data.Length > MaxWriteSize ? data[..MaxWriteSize] : data;
-        await stream.WriteAsync(some).ConfigureAwait(false);
+
+        // Encrypting (the call's first, synchronous part) holds the gate; sending what it encrypted does not.
+        await (await socketStream.ExclusiveAsync(() => stream.WriteAsync(some)).ConfigureAwait(false)).ConfigureAwait(false);
         return some.Length;
     }
 
@@ -251,7 +267,7 @@ internal sealed class TlsTransport : IStreamTransport
         closed = true;
         if (Interlocked.CompareExchange(ref inStream, 1, 0) == 0)
         {
-            stream.Dispose();
+            DisposeStream();
         }
 
         SocketCloser.Close(socket);
@@ -291,9 +307,15 @@ internal sealed class TlsTransport : IStreamTransport
         Interlocked.Exchange(ref inStream, 0);
         if (closed && Interlocked.CompareExchange(ref inStream, 1, 0) == 0)
         {
-            stream.Dispose();
+            DisposeStream();
         }
     }
+
+    private void DisposeStream() => socketStream.Exclusive(() =>
+    {
+        stream.Dispose();
+        return true;
+    });
 
     /// <summary>The end or failure a gathering read met before: 0, or its exception thrown; null when there was none.</summary>
     private int? TakePendingEnd()
@@ -344,7 +366,8 @@ internal sealed class TlsTransport : IStreamTransport
     {
         try
         {
-            await stream.ShutdownAsync().ConfigureAwait(false);
+            // Making close_notify holds the gate; sending it does not.
+            await (await socketStream.ExclusiveAsync(stream.ShutdownAsync).ConfigureAwait(false)).ConfigureAwait(false);
             socket.Shutdown(SocketShutdown.Send);
         }
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or InvalidOperationException)
