@@ -89,13 +89,13 @@ internal sealed class TlsSocketStream : Stream
         sslGate.Release();
     }
 
-    /// <summary>Runs <paramref name="call"/> (a write, the shutdown, the disposal: nothing that waits for the peer) holding the gate.</summary>
-    public T Exclusive<T>(Func<T> call)
+    /// <summary>Runs <paramref name="call"/> (the disposal: nothing that waits for the peer) holding the gate.</summary>
+    public void Exclusive(Action call)
     {
         sslGate.Wait();
         try
         {
-            return call();
+            call();
         }
         finally
         {
@@ -103,7 +103,10 @@ internal sealed class TlsSocketStream : Stream
         }
     }
 
-    /// <summary>As <see cref="Exclusive{T}"/>, waiting for the gate without a thread.</summary>
+    /// <summary>
+    /// Runs <paramref name="call"/> (a write's encryption, the shutdown's close_notify) holding the gate, waiting for
+    /// it without a thread.
+    /// </summary>
     public async ValueTask<T> ExclusiveAsync<T>(Func<T> call)
     {
         await sslGate.WaitAsync().ConfigureAwait(false);

@@ -144,8 +144,8 @@ internal sealed class TlsTransport : IStreamTransport
     }
 
     /// <summary>
-    /// Reads records into <paramref name="block"/> inside the stream (entered, gate taken, by the caller; left here). Without
-    /// <paramref name="wait"/> no read waits for bytes not yet arrived: -1 when the first would have.
+    /// Reads records into <paramref name="block"/> inside the stream (entered, and its gate taken, by the caller; left
+    /// here). Without <paramref name="wait"/> no read waits for bytes not yet arrived: -1 when the first would have.
     /// </summary>
     private int ReadRecords(Span<byte> block, bool wait)
     {
@@ -311,11 +311,7 @@ internal sealed class TlsTransport : IStreamTransport
         }
     }
 
-    private void DisposeStream() => socketStream.Exclusive(() =>
-    {
-        stream.Dispose();
-        return true;
-    });
+    private void DisposeStream() => socketStream.Exclusive(stream.Dispose);
 
     /// <summary>The end or failure a gathering read met before: 0, or its exception thrown; null when there was none.</summary>
     private int? TakePendingEnd()
