@@ -255,8 +255,13 @@ internal sealed class StreamReceiver
                 {
                     last = ReadOnce(pull: true);
                     got |= last != ReadResult.Drained;
-                    fullFlow |= last == ReadResult.Full;
-                    if (last != ReadResult.Full && !(fullFlow && last != ReadResult.Ended && MoreComesSoon(began)))
+                    if (last == ReadResult.Full)
+                    {
+                        fullFlow = true;
+                        continue;
+                    }
+
+                    if (!fullFlow || last == ReadResult.Ended || !MoreComesSoon(began))
                     {
                         break;
                     }

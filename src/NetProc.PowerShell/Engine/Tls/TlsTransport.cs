@@ -26,7 +26,7 @@ internal sealed class TlsTransport : IStreamTransport
     // 1 while a read or a wait is inside the SslStream, which allows one read at a time; and for good once it is disposed.
     private int inStream;
 
-    // Set by Close: the SslStream is disposed by whoever leaves it last (see LeaveStream), never under a read.
+    // Set by Close: the SslStream is disposed by whoever leaves it last (see GiveUpTurn), never under a read.
     private volatile bool closed;
 
     // The end or failure a gathering read met after it had read something: the next read reports it.
@@ -81,14 +81,12 @@ internal sealed class TlsTransport : IStreamTransport
     public void WaitReadable()
     {
         EnterStream();
-        socketStream.EnterForRead();
         try
         {
             socketStream.WaitForData(stream);
         }
         finally
         {
-            socketStream.LeaveRead();
             LeaveStream();
         }
     }
@@ -96,15 +94,13 @@ internal sealed class TlsTransport : IStreamTransport
     /// <summary>A zero-byte read: completes once a record (or the end) arrived, holding no read block meanwhile.</summary>
     public async ValueTask WaitReadableAsync()
     {
-        EnterStream();
-        await socketStream.EnterForReadAsync().ConfigureAwait(false);
+        await EnterStreamAsync().ConfigureAwait(false);
         try
         {
             await stream.ReadAsync(Memory<byte>.Empty).ConfigureAwait(false);
         }
         finally
         {
-            socketStream.LeaveRead();
             LeaveStream();
         }
     }
@@ -118,25 +114,18 @@ internal sealed class TlsTransport : IStreamTransport
     public int ReadNow(Span<byte> block)
     {
         EnterStream();
-        socketStream.EnterForRead();
         return ReadRecords(block, wait: true);
     }
 
     /// <summary>
     /// The pipeline thread's read: the records that arrived whole, gathered as <see cref="ReadNow"/> does; -1 when none
-    /// did, or the reader thread is inside the stream (SslStream allows one read at a time).
+    /// did, or the reader thread is inside the stream (SslStream allows one read at a time), or a write holds its gate.
     /// </summary>
     public int PullNow(Span<byte> block)
     {
         // An end a gathering read met is given at once; otherwise nothing to pull until bytes arrived.
-        if ((pendingEnd is null && !HasRawInput()) || Interlocked.CompareExchange(ref inStream, 1, 0) != 0)
+        if ((pendingEnd is null && !HasRawInput()) || !TryEnterStream())
         {
-            return -1;
-        }
-
-        if (!socketStream.TryEnterForRead())
-        {
-            LeaveStream();
             return -1;
         }
 
@@ -144,8 +133,8 @@ internal sealed class TlsTransport : IStreamTransport
     }
 
     /// <summary>
-    /// Reads records into <paramref name="block"/> inside the stream (entered, and its gate taken, by the caller; left
-    /// here). Without <paramref name="wait"/> no read waits for bytes not yet arrived: -1 when the first would have.
+    /// Reads records into <paramref name="block"/> inside the stream (entered by the caller, left here). Without
+    /// <paramref name="wait"/> no read waits for bytes not yet arrived: -1 when the first would have.
     /// </summary>
     private int ReadRecords(Span<byte> block, bool wait)
     {
@@ -185,7 +174,6 @@ internal sealed class TlsTransport : IStreamTransport
         }
         finally
         {
-            socketStream.LeaveRead();
             LeaveStream();
         }
     }
@@ -194,8 +182,7 @@ internal sealed class TlsTransport : IStreamTransport
 
     public async ValueTask<int> ReadAsync(Memory<byte> block)
     {
-        EnterStream();
-        await socketStream.EnterForReadAsync().ConfigureAwait(false);
+        await EnterStreamAsync().ConfigureAwait(false);
         try
         {
             if (TakePendingEnd() is int end)
@@ -220,7 +207,6 @@ internal sealed class TlsTransport : IStreamTransport
         }
         finally
         {
-            socketStream.LeaveRead();
             LeaveStream();
         }
     }
@@ -287,11 +273,49 @@ internal sealed class TlsTransport : IStreamTransport
         Close();
     }
 
-    /// <summary>
-    /// The way into the stream of the reader thread and of awaited reads: a pull inside it is short, as it never
-    /// waits. Once the transport is closed there is no way in.
-    /// </summary>
+    /// <summary>The way into the stream of the reader thread: its turn (see <see cref="TakeTurn"/>), then the gate for a read.</summary>
     private void EnterStream()
+    {
+        TakeTurn();
+        socketStream.EnterForRead();
+    }
+
+    /// <summary>The way in of awaited reads, waiting for the gate without a thread.</summary>
+    private async ValueTask EnterStreamAsync()
+    {
+        TakeTurn();
+        await socketStream.EnterForReadAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>The pipeline thread's way in: only if nobody is inside and the gate is free at once.</summary>
+    private bool TryEnterStream()
+    {
+        if (Interlocked.CompareExchange(ref inStream, 1, 0) != 0)
+        {
+            return false;
+        }
+
+        if (!socketStream.TryEnterForRead())
+        {
+            GiveUpTurn();
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>Leaves the stream: the gate, then the turn.</summary>
+    private void LeaveStream()
+    {
+        socketStream.LeaveRead();
+        GiveUpTurn();
+    }
+
+    /// <summary>
+    /// Waits for the one turn inside the stream: a pull inside it is short, as it never waits. Once the transport is
+    /// closed there is no way in.
+    /// </summary>
+    private void TakeTurn()
     {
         var spin = default(SpinWait);
         while (Interlocked.CompareExchange(ref inStream, 1, 0) != 0)
@@ -301,8 +325,8 @@ internal sealed class TlsTransport : IStreamTransport
         }
     }
 
-    /// <summary>Leaves the stream; the last to leave after <see cref="Close"/> disposes it.</summary>
-    private void LeaveStream()
+    /// <summary>Gives the turn back; the last to leave after <see cref="Close"/> disposes the stream.</summary>
+    private void GiveUpTurn()
     {
         Interlocked.Exchange(ref inStream, 0);
         if (closed && Interlocked.CompareExchange(ref inStream, 1, 0) == 0)
